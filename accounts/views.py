@@ -1,0 +1,233 @@
+"""Pages for sub-accounts, users, memberships and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.forms import (
+    ConfirmForm,
+    MembershipForm,
+    SubAccountCreateForm,
+    SubAccountEditForm,
+    UserCreateForm,
+    UserForm,
+)
+from accounts.models import Membership, ProviderAccount, require_admin
+from portal.htmx import redirect_after_write, render_page
+from portal.paging import keyset_page
+
+PAGE_SIZE = 25
+
+
+def _page_of(request: HttpRequest, queryset: object) -> object:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+
+
+@require_GET
+def subaccount_list(request: HttpRequest) -> HttpResponse:
+    """List the sub-accounts the user may see, with search, filters and paging."""
+    filterset = selectors.subaccount_list(user=request.user, filters=request.GET)
+    context = {
+        "filter": filterset,
+        "page": _page_of(request, filterset.qs),
+        "section": "subaccounts",
+    }
+    return render_page(request, "accounts/subaccount_list.html", context, partial="rows")
+
+
+@require_GET
+def subaccount_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one sub-account, its members and its latest audit events."""
+    sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
+    context = {
+        "sub_account": sub_account,
+        "members": selectors.subaccount_members(user=request.user, sub_account=sub_account),
+        "events": selectors.audit_events_for(user=request.user, sub_account=sub_account),
+        "section": "subaccounts",
+    }
+    return render(request, "accounts/subaccount_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def subaccount_create(request: HttpRequest) -> HttpResponse:
+    """Create a sub-account (admins)."""
+    require_admin(request.user)
+    form = SubAccountCreateForm(request.POST or None)
+    if not ProviderAccount.objects.exists():
+        messages.error(request, "Add the company's Vobiz account first.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            sub_account = services.subaccount_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Sub-account “{sub_account.name}” created.")
+            return redirect_after_write(request, sub_account)
+    context = {"form": form, "section": "subaccounts"}
+    return render_page(request, "accounts/subaccount_form.html", context, partial="form")
+
+
+@require_http_methods(["GET", "POST"])
+def subaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a sub-account's details (admins)."""
+    sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
+    require_admin(request.user)
+    form = SubAccountEditForm(request.POST or None, instance=sub_account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subaccount_update(
+                actor=request.user, sub_account=sub_account, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Sub-account saved.")
+            return redirect_after_write(request, sub_account)
+    context = {"form": form, "sub_account": sub_account, "section": "subaccounts"}
+    return render_page(request, "accounts/subaccount_form.html", context, partial="form")
+
+
+@require_http_methods(["GET", "POST"])
+def subaccount_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Disable (after confirmation) or enable a sub-account (admins)."""
+    sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
+    require_admin(request.user)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and (sub_account.enabled is False or form.is_valid()):
+        services.subaccount_set_enabled(
+            actor=request.user, sub_account=sub_account, enabled=not sub_account.enabled
+        )
+        state = "disabled" if sub_account.enabled else "enabled"
+        messages.success(request, f"Sub-account “{sub_account.name}” {state}.")
+        return redirect(sub_account)
+    context = {"form": form, "sub_account": sub_account, "section": "subaccounts"}
+    return render(request, "accounts/subaccount_toggle.html", context)
+
+
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    """List users with search and filters (admins)."""
+    filterset = selectors.user_list(user=request.user, filters=request.GET)
+    context = {"filter": filterset, "page": _page_of(request, filterset.qs), "section": "users"}
+    return render_page(request, "accounts/user_list.html", context, partial="rows")
+
+
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    """Invite a user and show their one-time set-password link (admins)."""
+    require_admin(request.user)
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, link = services.user_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            context = {"member": user, "link": link, "section": "users"}
+            return render(request, "accounts/user_created.html", context)
+    context = {"form": form, "section": "users"}
+    return render_page(request, "accounts/user_form.html", context, partial="form")
+
+
+@require_GET
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a user, their memberships and a form to add one (admins)."""
+    member = selectors.user_get(user=request.user, user_id=pk)
+    memberships = selectors.user_memberships(user=request.user, member=member)
+    taken = memberships.values_list("sub_account_id", flat=True)
+    choices = selectors.subaccount_list(user=request.user).qs.exclude(pk__in=taken)
+    context = {
+        "member": member,
+        "memberships": memberships,
+        "membership_form": MembershipForm(sub_accounts=choices),
+        "section": "users",
+    }
+    return render(request, "accounts/user_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a user's name and role (admins)."""
+    member = selectors.user_get(user=request.user, user_id=pk)
+    initial = {"full_name": member.full_name, "role": member.role}
+    form = UserForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(actor=request.user, user=member, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{member.email} saved.")
+            return redirect_after_write(request, member)
+    context = {"form": form, "member": member, "section": "users"}
+    return render_page(request, "accounts/user_form.html", context, partial="form")
+
+
+@require_POST
+def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate or reactivate a user (admins)."""
+    member = selectors.user_get(user=request.user, user_id=pk)
+    try:
+        services.user_set_active(actor=request.user, user=member, active=not member.is_active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        state = "reactivated" if not member.is_active else "deactivated"
+        messages.success(request, f"{member.email} {state}.")
+    return redirect(member)
+
+
+@require_POST
+def user_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a fresh one-time set-password link for a user (admins)."""
+    member = selectors.user_get(user=request.user, user_id=pk)
+    link = services.user_password_link(actor=request.user, user=member)
+    context = {"member": member, "link": link, "section": "users"}
+    return render(request, "accounts/user_created.html", context)
+
+
+@require_POST
+def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a user a role in a sub-account (admins)."""
+    member = selectors.user_get(user=request.user, user_id=pk)
+    choices = selectors.subaccount_list(user=request.user).qs
+    form = MembershipForm(request.POST, sub_accounts=choices)
+    if form.is_valid():
+        services.membership_set(actor=request.user, user=member, **form.cleaned_data)
+        messages.success(request, f"{member.email} added to {form.cleaned_data['sub_account']}.")
+    else:
+        messages.error(request, "Choose a sub-account and a role.")
+    return redirect(member)
+
+
+@require_POST
+def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a membership (admins)."""
+    require_admin(request.user)
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
+    services.membership_remove(actor=request.user, membership=membership)
+    messages.success(request, f"Removed {membership.user.email} from {membership.sub_account}.")
+    return redirect(membership.user)
+
+
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """List audit events with filters and keyset paging (admins and finance)."""
+    filterset = selectors.audit_event_list(user=request.user, filters=request.GET)
+    queryset = filterset.qs.select_related(None)
+    page = keyset_page(queryset, cursor=request.GET.get("cursor"), size=50)
+    context = {"filter": filterset, "page": page, "section": "audit"}
+    return render_page(request, "accounts/audit_list.html", context, partial="rows")
+
+
+@require_GET
+def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one audit event with its before/after values (admins and finance)."""
+    event = selectors.audit_event_get(user=request.user, event_id=pk)
+    return render(request, "accounts/audit_detail.html", {"event": event, "section": "audit"})

@@ -1,0 +1,5 @@
+"""The Vobiz Team Portal project package."""
+
+from portal.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,41 @@
+"""Template context shared by every page: the navigation for the user's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the sidebar."""
+
+    label: str
+    url: str
+    section: str
+
+
+def _items_for(user: object) -> list[NavItem]:
+    is_admin = getattr(user, "is_admin", False)
+    sees_all = getattr(user, "sees_all_teams", False)
+    items = [
+        NavItem("Dashboard", reverse("portal:dashboard"), "dashboard"),
+        NavItem("Sub-accounts", reverse("accounts:subaccount_list"), "subaccounts"),
+    ]
+    if sees_all:
+        items.append(NavItem("Audit log", reverse("accounts:audit_list"), "audit"))
+    if is_admin:
+        items.append(NavItem("Users", reverse("accounts:user_list"), "users"))
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """Give templates the sidebar entries the signed-in user may open."""
+    user = getattr(request, "user", None)
+    zone = timezone.get_current_timezone_name()
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "TIME_ZONE": zone}
+    return {"nav_items": _items_for(user), "TIME_ZONE": zone}
