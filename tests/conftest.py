@@ -1,0 +1,138 @@
+"""Shared fixtures: the personas of STYLE.md and helpers for view tests.
+
+Team A and team B live under one Vobiz account. The lead of team B must never see
+anything of team A.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.choices import GlobalRole, MembershipRole
+from tests.factories import (
+    MembershipFactory,
+    ProviderAccountFactory,
+    SubAccountFactory,
+    UserFactory,
+)
+
+PASSWORD = "correct horse battery"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip, visibly, the tests that need PostgreSQL when running on SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def provider(db):
+    return ProviderAccountFactory(label="Acme", auth_id="MA_ACME0001")
+
+
+@pytest.fixture
+def team_a(provider):
+    return SubAccountFactory(provider_account=provider, name="Team A")
+
+
+@pytest.fixture
+def team_b(provider):
+    return SubAccountFactory(provider_account=provider, name="Team B")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@example.com", full_name="Ada Admin", role=GlobalRole.ADMIN)
+
+
+@pytest.fixture
+def finance_user(db):
+    return UserFactory(
+        email="finance@example.com", full_name="Fin Finance", role=GlobalRole.FINANCE
+    )
+
+
+@pytest.fixture
+def lead_a(team_a):
+    user = UserFactory(email="lead.a@example.com", full_name="Lea Lead")
+    MembershipFactory(user=user, sub_account=team_a, role=MembershipRole.LEAD)
+    return user
+
+
+@pytest.fixture
+def viewer_a(team_a):
+    user = UserFactory(email="viewer.a@example.com", full_name="Vic Viewer")
+    MembershipFactory(user=user, sub_account=team_a, role=MembershipRole.VIEWER)
+    return user
+
+
+@pytest.fixture
+def lead_b(team_b):
+    user = UserFactory(email="lead.b@example.com", full_name="Bob Lead")
+    MembershipFactory(user=user, sub_account=team_b, role=MembershipRole.LEAD)
+    return user
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_admin(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def as_finance(finance_user):
+    return _client_for(finance_user)
+
+
+@pytest.fixture
+def as_lead_a(lead_a):
+    return _client_for(lead_a)
+
+
+@pytest.fixture
+def as_viewer_a(viewer_a):
+    return _client_for(viewer_a)
+
+
+@pytest.fixture
+def as_lead_b(lead_b):
+    return _client_for(lead_b)
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def htmx_headers():
+    """Headers of an htmx (non-boosted) request."""
+    return dict(HTMX)
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def count_queries(fn) -> int:
+    """Run `fn` and return how many SQL queries it made."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+MAX_LIST_QUERIES = 12
