@@ -13,7 +13,7 @@ ENABLED_CHOICES = (("yes", "Enabled"), ("no", "Disabled"))
 ACTIVE_CHOICES = (("yes", "Active"), ("no", "Deactivated"))
 
 
-class SubAccountFilter(django_filters.FilterSet):
+class SubAccountFilter(django_filters.FilterSet):  # type: ignore[misc]
     """Search sub-accounts by name, description or auth id; filter kind and state."""
 
     q = django_filters.CharFilter(
@@ -43,7 +43,7 @@ class SubAccountFilter(django_filters.FilterSet):
         return queryset.filter(enabled=(value == "yes"))
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(django_filters.FilterSet):  # type: ignore[misc]
     """Search users by name or e-mail; filter role and active state."""
 
     q = django_filters.CharFilter(
@@ -63,7 +63,9 @@ class UserFilter(django_filters.FilterSet):
         fields = ["q", "role", "state"]
 
     def search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
-        return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value))
+        return queryset.filter(
+            Q(full_name__icontains=value) | Q(email__icontains=value)
+        )
 
     def filter_role(
         self, queryset: QuerySet[User], name: str, value: str
@@ -76,7 +78,7 @@ class UserFilter(django_filters.FilterSet):
         return queryset.filter(is_active=(value == "yes"))
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
     """Filter audit events by actor, action, sub-account and date range."""
 
     actor = django_filters.ModelChoiceFilter(
@@ -106,7 +108,7 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["actor", "action", "sub_account", "since", "until"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         actions = (
             AuditEvent.objects.order_by("action")
             .values_list("action", flat=True)

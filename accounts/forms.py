@@ -25,7 +25,9 @@ class SubAccountForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What this team or application uses Vobiz for.",
     )
-    kind = forms.ChoiceField(choices=SubAccountKind.choices, initial=SubAccountKind.TEAM)
+    kind = forms.ChoiceField(
+        choices=SubAccountKind.choices, initial=SubAccountKind.TEAM
+    )
     rate_limit = forms.IntegerField(
         min_value=1,
         max_value=100_000,
@@ -120,7 +122,8 @@ class UserCreateForm(UserForm):
     field_order = ["email", "full_name", "role"]
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"]
+        return email.strip().lower()
 
 
 class MembershipForm(forms.Form):
@@ -129,7 +132,9 @@ class MembershipForm(forms.Form):
     sub_account = forms.ModelChoiceField(
         queryset=SubAccount.objects.none(), label="Sub-account", empty_label=None
     )
-    role = forms.ChoiceField(choices=MembershipRole.choices, initial=MembershipRole.VIEWER)
+    role = forms.ChoiceField(
+        choices=MembershipRole.choices, initial=MembershipRole.VIEWER
+    )
 
     def __init__(self, *args: Any, sub_accounts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

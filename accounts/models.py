@@ -158,7 +158,7 @@ class SubAccountQuerySet(models.QuerySet["SubAccount"]):
         """Keep the sub-accounts this user may see: all for admin and finance."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.sees_all_teams:  # type: ignore[union-attr]
+        if user.sees_all_teams:
             return self.all()
         return self.filter(memberships__user=user).distinct()
 

@@ -49,7 +49,9 @@ def subaccount_get(*, user: AnyUser, sub_account_id: int) -> SubAccount:
     )
 
 
-def subaccount_members(*, user: AnyUser, sub_account: SubAccount) -> QuerySet[Membership]:
+def subaccount_members(
+    *, user: AnyUser, sub_account: SubAccount
+) -> QuerySet[Membership]:
     """Return the memberships of a sub-account the user may see."""
     return (
         Membership.objects.visible_to(user)
@@ -95,7 +97,9 @@ def audit_event_list(
 ) -> AuditEventFilter:
     """Return the filter over audit events (admin and finance)."""
     require_admin_or_finance(user)
-    return AuditEventFilter(filters or None, queryset=AuditEvent.objects.visible_to(user))
+    return AuditEventFilter(
+        filters or None, queryset=AuditEvent.objects.visible_to(user)
+    )
 
 
 def audit_event_get(*, user: AnyUser, event_id: int) -> AuditEvent:
@@ -128,7 +132,7 @@ def dashboard_figures(*, user: AnyUser) -> dict[str, Any]:
         figures["latest_events"] = list(AuditEvent.objects.visible_to(user)[:10])
     else:
         figures["my_memberships"] = list(
-            Membership.objects.filter(user=user)
+            Membership.objects.filter(user_id=getattr(user, "pk", 0))
             .select_related("sub_account")
             .annotate(member_count=Count("sub_account__memberships"))
             .order_by("sub_account__name")

@@ -129,7 +129,8 @@ def set_password_url(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_set", args=[uid, token])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    base: str = settings.PORTAL_BASE_URL
+    return base.rstrip("/") + path
 
 
 @transaction.atomic

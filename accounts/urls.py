@@ -13,7 +13,9 @@ urlpatterns = [
         auth_views.password_change_done,
         name="password_change_done",
     ),
-    path("password/set/<uidb64>/<token>/", auth_views.password_set, name="password_set"),
+    path(
+        "password/set/<uidb64>/<token>/", auth_views.password_set, name="password_set"
+    ),
     path("password/set/done/", auth_views.password_set_done, name="password_set_done"),
     path("sub-accounts/", views.subaccount_list, name="subaccount_list"),
     path("sub-accounts/new/", views.subaccount_create, name="subaccount_create"),
@@ -30,9 +32,7 @@ urlpatterns = [
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/active/", views.user_toggle_active, name="user_toggle_active"),
     path("users/<int:pk>/link/", views.user_link, name="user_link"),
-    path(
-        "users/<int:pk>/memberships/", views.membership_add, name="membership_add"
-    ),
+    path("users/<int:pk>/memberships/", views.membership_add, name="membership_add"),
     path(
         "memberships/<int:pk>/remove/",
         views.membership_remove,

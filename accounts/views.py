@@ -21,6 +21,7 @@ from accounts.forms import (
 from accounts.models import Membership, ProviderAccount, require_admin
 from portal.htmx import redirect_after_write, render_page
 from portal.paging import keyset_page
+from portal.types import AuthedRequest
 
 PAGE_SIZE = 25
 
@@ -30,7 +31,7 @@ def _page_of(request: HttpRequest, queryset: object) -> object:
 
 
 @require_GET
-def subaccount_list(request: HttpRequest) -> HttpResponse:
+def subaccount_list(request: AuthedRequest) -> HttpResponse:
     """List the sub-accounts the user may see, with search, filters and paging."""
     filterset = selectors.subaccount_list(user=request.user, filters=request.GET)
     context = {
@@ -38,24 +39,30 @@ def subaccount_list(request: HttpRequest) -> HttpResponse:
         "page": _page_of(request, filterset.qs),
         "section": "subaccounts",
     }
-    return render_page(request, "accounts/subaccount_list.html", context, partial="rows")
+    return render_page(
+        request, "accounts/subaccount_list.html", context, partial="rows"
+    )
 
 
 @require_GET
-def subaccount_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def subaccount_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """Show one sub-account, its members and its latest audit events."""
     sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
     context = {
         "sub_account": sub_account,
-        "members": selectors.subaccount_members(user=request.user, sub_account=sub_account),
-        "events": selectors.audit_events_for(user=request.user, sub_account=sub_account),
+        "members": selectors.subaccount_members(
+            user=request.user, sub_account=sub_account
+        ),
+        "events": selectors.audit_events_for(
+            user=request.user, sub_account=sub_account
+        ),
         "section": "subaccounts",
     }
     return render(request, "accounts/subaccount_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
-def subaccount_create(request: HttpRequest) -> HttpResponse:
+def subaccount_create(request: AuthedRequest) -> HttpResponse:
     """Create a sub-account (admins)."""
     require_admin(request.user)
     form = SubAccountCreateForm(request.POST or None)
@@ -63,18 +70,22 @@ def subaccount_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Add the company's Vobiz account first.")
     if request.method == "POST" and form.is_valid():
         try:
-            sub_account = services.subaccount_create(actor=request.user, **form.cleaned_data)
+            sub_account = services.subaccount_create(
+                actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, f"Sub-account “{sub_account.name}” created.")
             return redirect_after_write(request, sub_account)
     context = {"form": form, "section": "subaccounts"}
-    return render_page(request, "accounts/subaccount_form.html", context, partial="form")
+    return render_page(
+        request, "accounts/subaccount_form.html", context, partial="form"
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def subaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def subaccount_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Edit a sub-account's details (admins)."""
     sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
     require_admin(request.user)
@@ -90,11 +101,13 @@ def subaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Sub-account saved.")
             return redirect_after_write(request, sub_account)
     context = {"form": form, "sub_account": sub_account, "section": "subaccounts"}
-    return render_page(request, "accounts/subaccount_form.html", context, partial="form")
+    return render_page(
+        request, "accounts/subaccount_form.html", context, partial="form"
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def subaccount_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def subaccount_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
     """Disable (after confirmation) or enable a sub-account (admins)."""
     sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
     require_admin(request.user)
@@ -111,15 +124,19 @@ def subaccount_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     """List users with search and filters (admins)."""
     filterset = selectors.user_list(user=request.user, filters=request.GET)
-    context = {"filter": filterset, "page": _page_of(request, filterset.qs), "section": "users"}
+    context = {
+        "filter": filterset,
+        "page": _page_of(request, filterset.qs),
+        "section": "users",
+    }
     return render_page(request, "accounts/user_list.html", context, partial="rows")
 
 
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     """Invite a user and show their one-time set-password link (admins)."""
     require_admin(request.user)
     form = UserCreateForm(request.POST or None)
@@ -136,7 +153,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """Show a user, their memberships and a form to add one (admins)."""
     member = selectors.user_get(user=request.user, user_id=pk)
     memberships = selectors.user_memberships(user=request.user, member=member)
@@ -152,7 +169,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Edit a user's name and role (admins)."""
     member = selectors.user_get(user=request.user, user_id=pk)
     initial = {"full_name": member.full_name, "role": member.role}
@@ -170,11 +187,13 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
+def user_toggle_active(request: AuthedRequest, pk: int) -> HttpResponse:
     """Deactivate or reactivate a user (admins)."""
     member = selectors.user_get(user=request.user, user_id=pk)
     try:
-        services.user_set_active(actor=request.user, user=member, active=not member.is_active)
+        services.user_set_active(
+            actor=request.user, user=member, active=not member.is_active
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -184,7 +203,7 @@ def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def user_link(request: HttpRequest, pk: int) -> HttpResponse:
+def user_link(request: AuthedRequest, pk: int) -> HttpResponse:
     """Issue a fresh one-time set-password link for a user (admins)."""
     member = selectors.user_get(user=request.user, user_id=pk)
     link = services.user_password_link(actor=request.user, user=member)
@@ -193,31 +212,35 @@ def user_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_add(request: AuthedRequest, pk: int) -> HttpResponse:
     """Give a user a role in a sub-account (admins)."""
     member = selectors.user_get(user=request.user, user_id=pk)
     choices = selectors.subaccount_list(user=request.user).qs
     form = MembershipForm(request.POST, sub_accounts=choices)
     if form.is_valid():
         services.membership_set(actor=request.user, user=member, **form.cleaned_data)
-        messages.success(request, f"{member.email} added to {form.cleaned_data['sub_account']}.")
+        messages.success(
+            request, f"{member.email} added to {form.cleaned_data['sub_account']}."
+        )
     else:
         messages.error(request, "Choose a sub-account and a role.")
     return redirect(member)
 
 
 @require_POST
-def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     """Remove a membership (admins)."""
     require_admin(request.user)
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
     services.membership_remove(actor=request.user, membership=membership)
-    messages.success(request, f"Removed {membership.user.email} from {membership.sub_account}.")
+    messages.success(
+        request, f"Removed {membership.user.email} from {membership.sub_account}."
+    )
     return redirect(membership.user)
 
 
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     """List audit events with filters and keyset paging (admins and finance)."""
     filterset = selectors.audit_event_list(user=request.user, filters=request.GET)
     queryset = filterset.qs.select_related(None)
@@ -227,7 +250,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """Show one audit event with its before/after values (admins and finance)."""
     event = selectors.audit_event_get(user=request.user, event_id=pk)
-    return render(request, "accounts/audit_detail.html", {"event": event, "section": "audit"})
+    return render(
+        request, "accounts/audit_detail.html", {"event": event, "section": "audit"}
+    )

@@ -69,7 +69,9 @@ def keyset_page(
         older_q = Q(**{f"{time_field}__lt": when}) | Q(
             **{time_field: when, "pk__lt": pk}
         )
-        rows = list(queryset.filter(older_q).order_by(f"-{time_field}", "-pk")[: size + 1])
+        rows = list(
+            queryset.filter(older_q).order_by(f"-{time_field}", "-pk")[: size + 1]
+        )
         return _older_page(rows, size, time_field, has_newer=True)
     newer_q = Q(**{f"{time_field}__gt": when}) | Q(**{time_field: when, "pk__gt": pk})
     rows = list(queryset.filter(newer_q).order_by(time_field, "pk")[: size + 1])
@@ -82,7 +84,9 @@ def _older_page(
     rows: list[M], size: int, time_field: str, *, has_newer: bool
 ) -> KeysetPage[M]:
     items = rows[:size]
-    return _make_page(items, time_field, has_older=len(rows) > size, has_newer=has_newer)
+    return _make_page(
+        items, time_field, has_older=len(rows) > size, has_newer=has_newer
+    )
 
 
 def _make_page(

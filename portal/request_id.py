@@ -65,7 +65,12 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", ""):
-            record.request_id = current_request_id()
+            # django.request logs after the middleware has returned: fall back to
+            # the id kept on the request itself.
+            request = getattr(record, "request", None)
+            record.request_id = current_request_id() or getattr(
+                request, "request_id", ""
+            )
         return True
 
 

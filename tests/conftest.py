@@ -50,7 +50,9 @@ def team_b(provider):
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(email="admin@example.com", full_name="Ada Admin", role=GlobalRole.ADMIN)
+    return UserFactory(
+        email="admin@example.com", full_name="Ada Admin", role=GlobalRole.ADMIN
+    )
 
 
 @pytest.fixture

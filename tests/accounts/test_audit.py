@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services
 from accounts.audit import audit_record
@@ -23,8 +24,13 @@ LIST = reverse("accounts:audit_list")
 
 def make_events(actor, sub_account, count):
     for i in range(count):
-        audit_record(actor=actor, action=f"test.action{i % 3}", sub_account=sub_account,
-                     object_type="test", object_id=str(i))
+        audit_record(
+            actor=actor,
+            action=f"test.action{i % 3}",
+            sub_account=sub_account,
+            object_type="test",
+            object_id=str(i),
+        )
 
 
 def test_events_cannot_be_changed_or_deleted(admin_user):
@@ -44,9 +50,15 @@ def test_events_cannot_be_changed_or_deleted(admin_user):
 @pytest.mark.postgres
 def test_database_refuses_raw_updates_and_deletes(admin_user):
     event = audit_record(actor=admin_user, action="x.y", object_type="t")
-    for sql in ("UPDATE accounts_auditevent SET action = 'z' WHERE id = %s",
-                "DELETE FROM accounts_auditevent WHERE id = %s"):
-        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+    for sql in (
+        "UPDATE accounts_auditevent SET action = 'z' WHERE id = %s",
+        "DELETE FROM accounts_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
             cur.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "x.y"
 
@@ -54,8 +66,11 @@ def test_database_refuses_raw_updates_and_deletes(admin_user):
 def test_secrets_are_masked_in_before_and_after(admin_user):
     token = secrets.token_urlsafe(24)
     event = audit_record(
-        actor=admin_user, action="t.rotate", object_type="t",
-        before={"auth_token": token, "name": "a"}, after={"password": token, "name": "b"},
+        actor=admin_user,
+        action="t.rotate",
+        object_type="t",
+        before={"auth_token": token, "name": "a"},
+        after={"password": token, "name": "b"},
     )
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.before == {"auth_token": MASK, "name": "a"}
@@ -64,7 +79,9 @@ def test_secrets_are_masked_in_before_and_after(admin_user):
 
 
 def test_sub_account_secret_never_reaches_the_audit_log(admin_user, provider):
-    sa = services.subaccount_create(actor=admin_user, provider_account=provider, name="Ops")
+    sa = services.subaccount_create(
+        actor=admin_user, provider_account=provider, name="Ops"
+    )
     token = secrets.token_urlsafe(24)
     sa.auth_token = token
     sa.save()
@@ -92,11 +109,15 @@ def test_team_members_get_403(request, persona, admin_user, team_a):
     client = request.getfixturevalue(persona)
     assert client.get(LIST).status_code == 403
     event = AuditEvent.objects.first()
-    assert client.get(reverse("accounts:audit_detail", args=[event.pk])).status_code == 403
+    assert (
+        client.get(reverse("accounts:audit_detail", args=[event.pk])).status_code == 403
+    )
 
 
 def test_unknown_event_is_404(as_admin):
-    assert as_admin.get(reverse("accounts:audit_detail", args=[10**9])).status_code == 404
+    assert (
+        as_admin.get(reverse("accounts:audit_detail", args=[10**9])).status_code == 404
+    )
 
 
 def test_filters_by_actor_action_sub_account_and_dates(
@@ -106,14 +127,20 @@ def test_filters_by_actor_action_sub_account_and_dates(
         return as_admin.get(LIST, params, **htmx_headers)
 
     make_events(admin_user, team_a, 3)
-    audit_record(actor=finance_user, action="other.thing", sub_account=team_b, object_type="t")
+    audit_record(
+        actor=finance_user, action="other.thing", sub_account=team_b, object_type="t"
+    )
     by_actor = get({"actor": finance_user.pk})
-    assert b"other.thing" in by_actor.content and b"test.action0" not in by_actor.content
+    assert (
+        b"other.thing" in by_actor.content and b"test.action0" not in by_actor.content
+    )
     by_action = get({"action": "test.action0"})
-    assert b"test.action0" in by_action.content and b"other.thing" not in by_action.content
+    assert (
+        b"test.action0" in by_action.content and b"other.thing" not in by_action.content
+    )
     by_team = get({"sub_account": team_b.pk})
     assert b"other.thing" in by_team.content and b"test.action1" not in by_team.content
-    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    tomorrow = (timezone.now().date() + dt.timedelta(days=2)).isoformat()
     future = get({"since": tomorrow})
     assert b"test.action0" not in future.content
     assert b"No audit events match" in future.content
@@ -125,7 +152,9 @@ def test_bad_filter_values_are_errors_not_crashes(as_admin, admin_user, team_a):
     assert response.status_code == 200
 
 
-def test_keyset_paging_walks_every_event_once(as_admin, admin_user, team_a, htmx_headers):
+def test_keyset_paging_walks_every_event_once(
+    as_admin, admin_user, team_a, htmx_headers
+):
     make_events(admin_user, team_a, 120)
     seen, cursor, pages = [], None, 0
     while True:

@@ -18,8 +18,12 @@ def test_login_page_renders_for_anonymous(client):
 
 
 def test_login_by_email_is_case_insensitive(client, lead_a):
-    response = client.post(LOGIN, {"username": "LEAD.A@example.com", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == reverse("portal:dashboard")
+    response = client.post(
+        LOGIN, {"username": "LEAD.A@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "portal:dashboard"
+    )
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(client, lead_a):
@@ -69,5 +73,11 @@ def test_every_response_has_a_request_id_and_security_headers(client):
 
 
 def test_incoming_request_id_is_kept_when_sane(client):
-    assert client.get(LOGIN, HTTP_X_REQUEST_ID="abc12345-trace").headers["X-Request-ID"] == "abc12345-trace"
-    assert client.get(LOGIN, HTTP_X_REQUEST_ID="<bad id>").headers["X-Request-ID"] != "<bad id>"
+    assert (
+        client.get(LOGIN, HTTP_X_REQUEST_ID="abc12345-trace").headers["X-Request-ID"]
+        == "abc12345-trace"
+    )
+    assert (
+        client.get(LOGIN, HTTP_X_REQUEST_ID="<bad id>").headers["X-Request-ID"]
+        != "<bad id>"
+    )

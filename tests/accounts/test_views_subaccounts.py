@@ -107,7 +107,10 @@ def test_other_team_gets_404(as_lead_b, team_a):
 
 
 def test_unknown_id_gets_404(as_admin):
-    assert as_admin.get(reverse("accounts:subaccount_detail", args=[999999])).status_code == 404
+    assert (
+        as_admin.get(reverse("accounts:subaccount_detail", args=[999999])).status_code
+        == 404
+    )
 
 
 def test_detail_never_shows_the_auth_token(as_admin, team_a):
@@ -181,7 +184,12 @@ def test_non_admins_cannot_create(request, persona, provider):
 
 
 def test_admin_edits_and_the_change_is_audited(as_admin, team_a):
-    data = {"name": "Team A Prime", "description": "", "kind": "application", "rate_limit": 900}
+    data = {
+        "name": "Team A Prime",
+        "description": "",
+        "kind": "application",
+        "rate_limit": 900,
+    }
     response = as_admin.post(edit(team_a), data)
     assert response.status_code == 302
     team_a.refresh_from_db()

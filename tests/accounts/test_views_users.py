@@ -27,7 +27,9 @@ def test_admin_lists_users(as_admin, lead_a):
 
 def test_htmx_list_gets_only_rows(as_admin, lead_a, htmx_headers):
     response = as_admin.get(LIST, {"q": "lead"}, **htmx_headers)
-    assert b"<html" not in response.content and b"lead.a@example.com" in response.content
+    assert (
+        b"<html" not in response.content and b"lead.a@example.com" in response.content
+    )
 
 
 @pytest.mark.parametrize("persona", ["as_finance", "as_lead_a", "as_viewer_a"])
@@ -40,12 +42,15 @@ def test_non_admins_get_403_on_every_user_page(request, persona, lead_a):
 
 
 def test_unknown_user_is_404(as_admin):
-    assert as_admin.get(reverse("accounts:user_detail", args=[424242])).status_code == 404
+    assert (
+        as_admin.get(reverse("accounts:user_detail", args=[424242])).status_code == 404
+    )
 
 
 def test_invite_shows_a_one_time_link_that_works_once(as_admin, client):
     response = as_admin.post(
-        CREATE, {"email": "New.Person@Example.com", "full_name": "New Person", "role": ""}
+        CREATE,
+        {"email": "New.Person@Example.com", "full_name": "New Person", "role": ""},
     )
     assert response.status_code == 200
     link = response.context["link"]
@@ -55,16 +60,22 @@ def test_invite_shows_a_one_time_link_that_works_once(as_admin, client):
 
     path = link.split("://", 1)[1].split("/", 1)[1]
     form_page = client.get("/" + path, follow=True)
-    set_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else "/" + path
+    set_url = (
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else "/" + path
+    )
     new_password = "a long and unusual passphrase 42"
-    done = client.post(set_url, {"new_password1": new_password, "new_password2": new_password})
+    done = client.post(
+        set_url, {"new_password1": new_password, "new_password2": new_password}
+    )
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password(new_password)
 
     again = client.get("/" + path, follow=True)
     assert "already been used" in again.content.decode()
-    assert AuditEvent.objects.filter(action="user.create", object_id=str(user.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="user.create", object_id=str(user.pk)
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -74,7 +85,10 @@ def test_invite_shows_a_one_time_link_that_works_once(as_admin, client):
         ({"email": "a@example.com", "full_name": ""}, "This field is required"),
         ({"email": "a@example.com", "full_name": "<b>x</b>"}, "Use letters, digits"),
         ({"email": "admin@example.com", "full_name": "Dup"}, "already exists"),
-        ({"email": "a@example.com", "full_name": "X", "role": "root"}, "Select a valid choice"),
+        (
+            {"email": "a@example.com", "full_name": "X", "role": "root"},
+            "Select a valid choice",
+        ),
     ],
 )
 def test_bad_invite_gets_an_error_and_creates_nothing(as_admin, data, message):
@@ -86,7 +100,9 @@ def test_bad_invite_gets_an_error_and_creates_nothing(as_admin, data, message):
 
 
 def test_admin_changes_a_role(as_admin, lead_a):
-    response = as_admin.post(url("user_edit", lead_a), {"full_name": "Lea L", "role": "finance"})
+    response = as_admin.post(
+        url("user_edit", lead_a), {"full_name": "Lea L", "role": "finance"}
+    )
     assert response.status_code == 302
     lead_a.refresh_from_db()
     assert lead_a.role == "finance"
@@ -95,7 +111,9 @@ def test_admin_changes_a_role(as_admin, lead_a):
 
 
 def test_admin_cannot_demote_themselves(as_admin, admin_user):
-    response = as_admin.post(url("user_edit", admin_user), {"full_name": "Ada", "role": ""})
+    response = as_admin.post(
+        url("user_edit", admin_user), {"full_name": "Ada", "role": ""}
+    )
     assert "cannot remove your own admin role" in response.content.decode()
     admin_user.refresh_from_db()
     assert admin_user.role == "admin"
@@ -118,7 +136,9 @@ def test_admin_cannot_deactivate_themselves(as_admin, admin_user):
 
 def test_memberships_are_added_and_removed(as_admin, team_b):
     person = UserFactory(email="p@example.com")
-    as_admin.post(url("membership_add", person), {"sub_account": team_b.pk, "role": "lead"})
+    as_admin.post(
+        url("membership_add", person), {"sub_account": team_b.pk, "role": "lead"}
+    )
     membership = Membership.objects.get(user=person)
     assert membership.role == "lead"
     as_admin.post(url("membership_remove", membership))
@@ -129,7 +149,9 @@ def test_memberships_are_added_and_removed(as_admin, team_b):
 
 def test_membership_with_bad_role_changes_nothing(as_admin, team_b):
     person = UserFactory(email="p@example.com")
-    as_admin.post(url("membership_add", person), {"sub_account": team_b.pk, "role": "owner"})
+    as_admin.post(
+        url("membership_add", person), {"sub_account": team_b.pk, "role": "owner"}
+    )
     assert not Membership.objects.filter(user=person).exists()
 
 

@@ -87,7 +87,9 @@ def test_rotation_re_encrypts_every_row_and_the_old_key_can_go(settings, plainte
 
     settings.FIELD_ENCRYPTION_KEYS = [new_key]
     assert ProviderAccount.objects.get(pk=account.pk).auth_token.reveal() == plaintext
-    assert ProviderAccount.objects.get(pk=account.pk).refresh_token.reveal() == plaintext
+    assert (
+        ProviderAccount.objects.get(pk=account.pk).refresh_token.reveal() == plaintext
+    )
     assert SubAccount.objects.get(pk=team.pk).auth_token.reveal() == plaintext
 
 
@@ -131,4 +133,6 @@ def test_dry_run_changes_nothing(settings, plaintext):
 def test_fingerprints_do_not_reveal_keys(settings):
     prints = crypto.key_fingerprints()
     assert len(prints) == len(settings.FIELD_ENCRYPTION_KEYS)
-    assert all(p not in k for p, k in zip(prints, settings.FIELD_ENCRYPTION_KEYS, strict=True))
+    assert all(
+        p not in k for p, k in zip(prints, settings.FIELD_ENCRYPTION_KEYS, strict=True)
+    )

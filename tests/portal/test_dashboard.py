@@ -15,7 +15,9 @@ URL = reverse("portal:dashboard")
 def test_admin_sees_counts_latest_events_and_teams_without_lead(
     as_admin, admin_user, provider, team_a, team_b, lead_a
 ):
-    services.subaccount_create(actor=admin_user, provider_account=provider, name="Fresh Team")
+    services.subaccount_create(
+        actor=admin_user, provider_account=provider, name="Fresh Team"
+    )
     response = as_admin.get(URL)
     figures = response.context["figures"]
     assert figures["team_count"] == 3

@@ -23,7 +23,9 @@ def events():
     """23 events; the middle ten share one timestamp so the id must break ties."""
     for i in range(23):
         if 5 <= i < 15:
-            with time_machine.travel(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), tick=False):
+            with time_machine.travel(
+                dt.datetime(2026, 1, 1, tzinfo=dt.UTC), tick=False
+            ):
                 audit_record(actor=None, action="a", object_type="t", object_id=str(i))
         else:
             audit_record(actor=None, action="a", object_type="t", object_id=str(i))

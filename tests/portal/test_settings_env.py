@@ -27,7 +27,13 @@ def run_settings(tmp_path, **env):
     # An empty .env in another directory must not leak in: run from tmp_path with
     # the project on sys.path; settings read .env from the project root, so pass
     # every variable explicitly and blank the rest.
-    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG", "REDIS_URL", "DATABASE_URL"):
+    for name in (
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "DEBUG",
+        "REDIS_URL",
+        "DATABASE_URL",
+    ):
         base[name] = ""
     base.update(env)
     return subprocess.run(
@@ -57,8 +63,12 @@ def test_missing_encryption_keys_stop_start_up_naming_them(tmp_path):
     assert "FIELD_ENCRYPTION_KEYS is not set" in result.stderr
 
 
-def test_debug_is_off_by_default_and_sqlite_and_filesystem_broker_are_defaults(tmp_path):
-    result = run_settings(tmp_path, SECRET_KEY="x" * 50, FIELD_ENCRYPTION_KEYS=fernet_key())
+def test_debug_is_off_by_default_and_sqlite_and_filesystem_broker_are_defaults(
+    tmp_path,
+):
+    result = run_settings(
+        tmp_path, SECRET_KEY="x" * 50, FIELD_ENCRYPTION_KEYS=fernet_key()
+    )
     assert result.returncode == 0, result.stderr
     engine, cache, broker, debug = result.stdout.split()
     assert engine.endswith("sqlite3")

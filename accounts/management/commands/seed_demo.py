@@ -32,6 +32,7 @@ USERS = [
     ("lead.sales@demo.example", "Sam Sales", GlobalRole.NONE, "Sales", "lead"),
 ]
 
+
 class Command(BaseCommand):
     help = "Create demo users (one per role), teams and a Vobiz account record."
 
@@ -45,7 +46,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             provider = self._provider()
-            teams = {name: self._team(provider, name, kind, desc) for name, kind, desc in TEAMS}
+            teams = {
+                name: self._team(provider, name, kind, desc)
+                for name, kind, desc in TEAMS
+            }
             rows = [self._user(row, teams, options["reset_passwords"]) for row in USERS]
         self.stdout.write("\nDemo users (sign in at http://127.0.0.1:8000/login/):")
         for email, role, password in rows:
@@ -66,7 +70,9 @@ class Command(BaseCommand):
     def _team(
         self, provider: ProviderAccount, name: str, kind: str, description: str
     ) -> SubAccount:
-        existing = SubAccount.objects.filter(provider_account=provider, name=name).first()
+        existing = SubAccount.objects.filter(
+            provider_account=provider, name=name
+        ).first()
         if existing:
             return existing
         return services.subaccount_create(
@@ -97,4 +103,3 @@ class Command(BaseCommand):
             )
         label = f"{team_role} of {team}" if team else (GlobalRole(role).label)
         return email, label, password
-

@@ -1,0 +1,41 @@
+# Vobiz Team Portal. `make demo` runs it locally; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+LINT_PATHS := portal accounts trunks phone_numbers billing monitoring vobiz tests bench manage.py
+
+.PHONY: demo test lint venv serve clean-demo
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.env: | venv
+	$(PY) -m portal.envfile .env
+
+demo: venv .env
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo
+	@echo "Portal on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy
+	$(PY) manage.py check --settings=portal.test_settings
+	$(PY) manage.py makemigrations --check --dry-run --settings=portal.test_settings
+
+clean-demo:
+	rm -rf var .env
