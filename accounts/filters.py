@@ -19,9 +19,11 @@ class SubAccountFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(
         method="search", label="Search", max_length=100, strip=True
     )
-    kind = django_filters.ChoiceFilter(choices=SubAccountKind.choices, label="Kind")
+    kind = django_filters.ChoiceFilter(
+        choices=SubAccountKind.choices, label="Kind", empty_label="Any kind"
+    )
     state = django_filters.ChoiceFilter(
-        choices=ENABLED_CHOICES, method="filter_state", label="State"
+        choices=ENABLED_CHOICES, method="filter_state", label="State", empty_label="Any"
     )
 
     class Meta:
@@ -53,9 +55,10 @@ class UserFilter(django_filters.FilterSet):  # type: ignore[misc]
         choices=[("member", "Member"), *GlobalRole.choices[1:]],
         method="filter_role",
         label="Role",
+        empty_label="Any role",
     )
     state = django_filters.ChoiceFilter(
-        choices=ACTIVE_CHOICES, method="filter_state", label="State"
+        choices=ACTIVE_CHOICES, method="filter_state", label="State", empty_label="Any"
     )
 
     class Meta:
@@ -82,13 +85,15 @@ class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
     """Filter audit events by actor, action, sub-account and date range."""
 
     actor = django_filters.ModelChoiceFilter(
-        queryset=User.objects.order_by("email"), label="Actor"
+        queryset=User.objects.order_by("email"), label="Actor", empty_label="Anyone"
     )
     action = django_filters.ChoiceFilter(
-        choices=(), label="Action", method="filter_action"
+        choices=(), label="Action", method="filter_action", empty_label="Any action"
     )
     sub_account = django_filters.ModelChoiceFilter(
-        queryset=SubAccount.objects.order_by("name"), label="Sub-account"
+        queryset=SubAccount.objects.order_by("name"),
+        label="Sub-account",
+        empty_label="Any sub-account",
     )
     since = django_filters.DateFilter(
         field_name="created_at",

@@ -186,10 +186,14 @@ def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return render_page(request, "accounts/user_form.html", context, partial="form")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_toggle_active(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Deactivate or reactivate a user (admins)."""
+    """Deactivate (after confirmation) or reactivate a user (admins)."""
     member = selectors.user_get(user=request.user, user_id=pk)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "GET" or (member.is_active and not form.is_valid()):
+        context = {"form": form, "member": member, "section": "users"}
+        return render(request, "accounts/user_deactivate.html", context)
     try:
         services.user_set_active(
             actor=request.user, user=member, active=not member.is_active

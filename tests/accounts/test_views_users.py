@@ -121,7 +121,7 @@ def test_admin_cannot_demote_themselves(as_admin, admin_user):
 
 def test_deactivated_user_loses_their_session(as_admin, as_lead_a, lead_a):
     assert as_lead_a.get(reverse("portal:dashboard")).status_code == 200
-    as_admin.post(url("user_toggle_active", lead_a))
+    as_admin.post(url("user_toggle_active", lead_a), {"confirm": "on"})
     lead_a.refresh_from_db()
     assert lead_a.is_active is False
     response = as_lead_a.get(reverse("portal:dashboard"))
@@ -129,7 +129,7 @@ def test_deactivated_user_loses_their_session(as_admin, as_lead_a, lead_a):
 
 
 def test_admin_cannot_deactivate_themselves(as_admin, admin_user):
-    as_admin.post(url("user_toggle_active", admin_user))
+    as_admin.post(url("user_toggle_active", admin_user), {"confirm": "on"})
     admin_user.refresh_from_db()
     assert admin_user.is_active
 
@@ -167,3 +167,11 @@ def test_user_list_query_count_is_flat(as_admin):
     UserFactory.create_batch(60)
     many = count_queries(lambda: as_admin.get(LIST))
     assert few == many <= MAX_LIST_QUERIES
+
+
+def test_deactivation_needs_confirmation(as_admin, lead_a):
+    page = as_admin.get(url("user_toggle_active", lead_a))
+    assert b"signed out at their next request" in page.content
+    as_admin.post(url("user_toggle_active", lead_a), {})
+    lead_a.refresh_from_db()
+    assert lead_a.is_active is True
