@@ -205,6 +205,9 @@ class SubAccount(models.Model):
     permit_calls = models.BooleanField("may place calls", default=True)
     permit_cdr = models.BooleanField("may read call records", default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
+    # Set when a sync no longer finds the sub-account at Vobiz; history is kept.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
@@ -10,7 +10,10 @@ from django.db.models import Q
 
 from accounts.models import ProviderAccount, SubAccount, User
 
-MONEY = {"max_digits": 14, "decimal_places": 5}
+
+def money(**kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
+    """Return a money column: 14 digits, 5 decimals (Vobiz's own precision)."""
+    return models.DecimalField(max_digits=14, decimal_places=5, **kwargs)
 
 
 class BalanceSnapshot(models.Model):
@@ -21,14 +24,14 @@ class BalanceSnapshot(models.Model):
     )
     taken_at = models.DateTimeField(db_index=True)
     currency = models.CharField(max_length=3)
-    balance = models.DecimalField(**MONEY)
-    available_balance = models.DecimalField(**MONEY)
-    reserved_funds = models.DecimalField(**MONEY, default=0)
-    promotional_balance = models.DecimalField(**MONEY, default=0)
-    credit_limit = models.DecimalField(**MONEY, default=0)
+    balance = money()
+    available_balance = money()
+    reserved_funds = money(default=0)
+    promotional_balance = money(default=0)
+    credit_limit = money(default=0)
     credit_limit_type = models.CharField(max_length=8, blank=True)
     is_postpaid = models.BooleanField(default=False)
-    low_balance_threshold = models.DecimalField(**MONEY, default=0)
+    low_balance_threshold = money(default=0)
     status = models.CharField(max_length=16, blank=True)
 
     class Meta:
@@ -51,7 +54,7 @@ class Transaction(models.Model):
     )
     remote_id = models.CharField(max_length=80, unique=True)
     type = models.CharField(max_length=16)
-    amount = models.DecimalField(**MONEY)
+    amount = money()
     currency = models.CharField(max_length=3)
     description = models.CharField(max_length=500, blank=True)
     reference = models.CharField(max_length=120, blank=True)
@@ -106,7 +109,7 @@ class Cdr(models.Model):
     hangup_cause = models.CharField(max_length=48, blank=True)
     hangup_cause_code = models.IntegerField(null=True, blank=True)
     hangup_source = models.CharField(max_length=16, blank=True)
-    cost = models.DecimalField(**MONEY, default=0)
+    cost = money(default=0)
     currency = models.CharField(max_length=3, blank=True)
     trunk_remote_id = models.CharField(max_length=64, blank=True)
     ring_time = models.PositiveIntegerField(default=0)

@@ -58,6 +58,7 @@ class SyncKind(models.TextChoices):
     BALANCE = "balance", "Balance"
     TRANSACTIONS = "transactions", "Transactions"
     CDRS = "cdrs", "Call records"
+    ROLLUPS = "rollups", "Rollup check"
 
 
 class SyncState(models.Model):

@@ -223,7 +223,23 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+_EVERY_15_MIN = 15 * 60
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "balance": {"task": "billing.tasks.balance_snapshot", "schedule": 60.0},
+    "cdrs": {"task": "billing.tasks.cdrs_sync", "schedule": 5 * 60.0},
+    "sub-accounts": {
+        "task": "accounts.tasks.sub_accounts_sync",
+        "schedule": _EVERY_15_MIN,
+    },
+    "trunks": {"task": "trunks.tasks.trunks_sync", "schedule": _EVERY_15_MIN},
+    "numbers": {"task": "phone_numbers.tasks.numbers_sync", "schedule": _EVERY_15_MIN},
+    "transactions": {
+        "task": "billing.tasks.transactions_sync",
+        "schedule": _EVERY_15_MIN,
+    },
+    "rollups-check": {"task": "billing.tasks.rollups_check", "schedule": 24 * 3600.0},
+}
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or "portal@localhost"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or (
@@ -253,3 +269,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Call detail record sync.
+CDR_INITIAL_DAYS = _int("CDR_INITIAL_DAYS", 30)
+CDR_LATE_DAYS = 2
+CDR_EXPORT_THRESHOLD_DAYS = _int("CDR_EXPORT_THRESHOLD_DAYS", 7)
+CDR_CHUNK_ROWS = _int("CDR_CHUNK_ROWS", 5000)

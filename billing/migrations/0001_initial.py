@@ -5,110 +5,255 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_audit_append_only'),
+        ("accounts", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Transaction',
+            name="Transaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('remote_id', models.CharField(max_length=80, unique=True)),
-                ('type', models.CharField(max_length=16)),
-                ('amount', models.DecimalField(decimal_places=5, max_digits=14)),
-                ('currency', models.CharField(max_length=3)),
-                ('description', models.CharField(blank=True, max_length=500)),
-                ('reference', models.CharField(blank=True, max_length=120)),
-                ('reference_type', models.CharField(blank=True, max_length=32)),
-                ('status', models.CharField(blank=True, max_length=16)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('remote_created_at', models.DateTimeField(db_index=True)),
-                ('synced_at', models.DateTimeField(auto_now=True)),
-                ('provider_account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transactions', to='accounts.provideraccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("remote_id", models.CharField(max_length=80, unique=True)),
+                ("type", models.CharField(max_length=16)),
+                ("amount", models.DecimalField(decimal_places=5, max_digits=14)),
+                ("currency", models.CharField(max_length=3)),
+                ("description", models.CharField(blank=True, max_length=500)),
+                ("reference", models.CharField(blank=True, max_length=120)),
+                ("reference_type", models.CharField(blank=True, max_length=32)),
+                ("status", models.CharField(blank=True, max_length=16)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("remote_created_at", models.DateTimeField(db_index=True)),
+                ("synced_at", models.DateTimeField(auto_now=True)),
+                (
+                    "provider_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transactions",
+                        to="accounts.provideraccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-remote_created_at', '-id'],
+                "ordering": ["-remote_created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BalanceSnapshot',
+            name="BalanceSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('taken_at', models.DateTimeField(db_index=True)),
-                ('currency', models.CharField(max_length=3)),
-                ('balance', models.DecimalField(decimal_places=5, max_digits=14)),
-                ('available_balance', models.DecimalField(decimal_places=5, max_digits=14)),
-                ('reserved_funds', models.DecimalField(decimal_places=5, default=0, max_digits=14)),
-                ('promotional_balance', models.DecimalField(decimal_places=5, default=0, max_digits=14)),
-                ('credit_limit', models.DecimalField(decimal_places=5, default=0, max_digits=14)),
-                ('credit_limit_type', models.CharField(blank=True, max_length=8)),
-                ('is_postpaid', models.BooleanField(default=False)),
-                ('low_balance_threshold', models.DecimalField(decimal_places=5, default=0, max_digits=14)),
-                ('status', models.CharField(blank=True, max_length=16)),
-                ('provider_account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='balance_snapshots', to='accounts.provideraccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("taken_at", models.DateTimeField(db_index=True)),
+                ("currency", models.CharField(max_length=3)),
+                ("balance", models.DecimalField(decimal_places=5, max_digits=14)),
+                (
+                    "available_balance",
+                    models.DecimalField(decimal_places=5, max_digits=14),
+                ),
+                (
+                    "reserved_funds",
+                    models.DecimalField(decimal_places=5, default=0, max_digits=14),
+                ),
+                (
+                    "promotional_balance",
+                    models.DecimalField(decimal_places=5, default=0, max_digits=14),
+                ),
+                (
+                    "credit_limit",
+                    models.DecimalField(decimal_places=5, default=0, max_digits=14),
+                ),
+                ("credit_limit_type", models.CharField(blank=True, max_length=8)),
+                ("is_postpaid", models.BooleanField(default=False)),
+                (
+                    "low_balance_threshold",
+                    models.DecimalField(decimal_places=5, default=0, max_digits=14),
+                ),
+                ("status", models.CharField(blank=True, max_length=16)),
+                (
+                    "provider_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="balance_snapshots",
+                        to="accounts.provideraccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-taken_at'],
-                'indexes': [models.Index(fields=['provider_account', '-taken_at'], name='billing_bal_acct_time')],
+                "ordering": ["-taken_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["provider_account", "-taken_at"],
+                        name="billing_bal_acct_time",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Cdr',
+            name="Cdr",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(unique=True)),
-                ('account_auth_id', models.CharField(max_length=40)),
-                ('start_time', models.DateTimeField()),
-                ('answer_time', models.DateTimeField(blank=True, null=True)),
-                ('end_time', models.DateTimeField(blank=True, null=True)),
-                ('direction', models.CharField(max_length=8)),
-                ('from_number', models.CharField(blank=True, max_length=32)),
-                ('to_number', models.CharField(blank=True, max_length=32)),
-                ('duration', models.PositiveIntegerField(default=0)),
-                ('billsec', models.PositiveIntegerField(default=0)),
-                ('hangup_cause', models.CharField(blank=True, max_length=48)),
-                ('hangup_cause_code', models.IntegerField(blank=True, null=True)),
-                ('hangup_source', models.CharField(blank=True, max_length=16)),
-                ('cost', models.DecimalField(decimal_places=5, default=0, max_digits=14)),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('trunk_remote_id', models.CharField(blank=True, max_length=64)),
-                ('ring_time', models.PositiveIntegerField(default=0)),
-                ('mos', models.DecimalField(blank=True, decimal_places=2, max_digits=4, null=True)),
-                ('packet_loss', models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True)),
-                ('jitter', models.DecimalField(blank=True, decimal_places=3, max_digits=8, null=True)),
-                ('remote_updated_at', models.DateTimeField(blank=True, null=True)),
-                ('provider_account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.provideraccount')),
-                ('sub_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.subaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("uuid", models.UUIDField(unique=True)),
+                ("account_auth_id", models.CharField(max_length=40)),
+                ("start_time", models.DateTimeField()),
+                ("answer_time", models.DateTimeField(blank=True, null=True)),
+                ("end_time", models.DateTimeField(blank=True, null=True)),
+                ("direction", models.CharField(max_length=8)),
+                ("from_number", models.CharField(blank=True, max_length=32)),
+                ("to_number", models.CharField(blank=True, max_length=32)),
+                ("duration", models.PositiveIntegerField(default=0)),
+                ("billsec", models.PositiveIntegerField(default=0)),
+                ("hangup_cause", models.CharField(blank=True, max_length=48)),
+                ("hangup_cause_code", models.IntegerField(blank=True, null=True)),
+                ("hangup_source", models.CharField(blank=True, max_length=16)),
+                (
+                    "cost",
+                    models.DecimalField(decimal_places=5, default=0, max_digits=14),
+                ),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                ("trunk_remote_id", models.CharField(blank=True, max_length=64)),
+                ("ring_time", models.PositiveIntegerField(default=0)),
+                (
+                    "mos",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=4, null=True
+                    ),
+                ),
+                (
+                    "packet_loss",
+                    models.DecimalField(
+                        blank=True, decimal_places=3, max_digits=6, null=True
+                    ),
+                ),
+                (
+                    "jitter",
+                    models.DecimalField(
+                        blank=True, decimal_places=3, max_digits=8, null=True
+                    ),
+                ),
+                ("remote_updated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "provider_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.provideraccount",
+                    ),
+                ),
+                (
+                    "sub_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.subaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_time', '-id'],
-                'indexes': [models.Index(fields=['-start_time', '-id'], name='billing_cdr_time'), models.Index(fields=['sub_account', '-start_time', '-id'], name='billing_cdr_sa_time')],
+                "ordering": ["-start_time", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["-start_time", "-id"], name="billing_cdr_time"
+                    ),
+                    models.Index(
+                        fields=["sub_account", "-start_time", "-id"],
+                        name="billing_cdr_sa_time",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CdrDailyRollup',
+            name="CdrDailyRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_auth_id', models.CharField(max_length=40)),
-                ('day', models.DateField()),
-                ('direction', models.CharField(max_length=8)),
-                ('calls', models.PositiveIntegerField(default=0)),
-                ('answered', models.PositiveIntegerField(default=0)),
-                ('billable_seconds', models.PositiveBigIntegerField(default=0)),
-                ('duration_seconds', models.PositiveBigIntegerField(default=0)),
-                ('cost', models.DecimalField(decimal_places=5, default=0, max_digits=18)),
-                ('ring_time_sum', models.PositiveBigIntegerField(default=0)),
-                ('provider_account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.provideraccount')),
-                ('sub_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.subaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("account_auth_id", models.CharField(max_length=40)),
+                ("day", models.DateField()),
+                ("direction", models.CharField(max_length=8)),
+                ("calls", models.PositiveIntegerField(default=0)),
+                ("answered", models.PositiveIntegerField(default=0)),
+                ("billable_seconds", models.PositiveBigIntegerField(default=0)),
+                ("duration_seconds", models.PositiveBigIntegerField(default=0)),
+                (
+                    "cost",
+                    models.DecimalField(decimal_places=5, default=0, max_digits=18),
+                ),
+                ("ring_time_sum", models.PositiveBigIntegerField(default=0)),
+                (
+                    "provider_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.provideraccount",
+                    ),
+                ),
+                (
+                    "sub_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.subaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-day'],
-                'indexes': [models.Index(fields=['sub_account', 'day'], name='billing_cdr_sub_acc_5345e5_idx')],
-                'constraints': [models.UniqueConstraint(fields=('provider_account', 'account_auth_id', 'day', 'direction'), name='billing_cdrdailyrollup_unique_day'), models.CheckConstraint(condition=models.Q(('answered__lte', models.F('calls'))), name='billing_cdrdailyrollup_answered_le_calls')],
+                "ordering": ["-day"],
+                "indexes": [
+                    models.Index(
+                        fields=["sub_account", "day"],
+                        name="billing_cdr_sub_acc_5345e5_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=(
+                            "provider_account",
+                            "account_auth_id",
+                            "day",
+                            "direction",
+                        ),
+                        name="billing_cdrdailyrollup_unique_day",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("answered__lte", models.F("calls"))),
+                        name="billing_cdrdailyrollup_answered_le_calls",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,52 +5,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_audit_append_only'),
+        ("accounts", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiCall',
+            name="ApiCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('method', models.CharField(max_length=8)),
-                ('path_template', models.CharField(max_length=120)),
-                ('url', models.CharField(max_length=500)),
-                ('status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('duration_ms', models.FloatField()),
-                ('request_id', models.CharField(blank=True, max_length=80)),
-                ('attempt', models.PositiveSmallIntegerField(default=1)),
-                ('outcome', models.CharField(max_length=16)),
-                ('error_code', models.CharField(blank=True, max_length=64)),
-                ('provider_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.provideraccount')),
-                ('sub_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.subaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("method", models.CharField(max_length=8)),
+                ("path_template", models.CharField(max_length=120)),
+                ("url", models.CharField(max_length=500)),
+                ("status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("duration_ms", models.FloatField()),
+                ("request_id", models.CharField(blank=True, max_length=80)),
+                ("attempt", models.PositiveSmallIntegerField(default=1)),
+                ("outcome", models.CharField(max_length=16)),
+                ("error_code", models.CharField(blank=True, max_length=64)),
+                (
+                    "provider_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.provideraccount",
+                    ),
+                ),
+                (
+                    "sub_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.subaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['path_template', '-created_at'], name='monitoring_call_path'), models.Index(fields=['outcome', '-created_at'], name='monitoring_call_outcome')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["path_template", "-created_at"],
+                        name="monitoring_call_path",
+                    ),
+                    models.Index(
+                        fields=["outcome", "-created_at"],
+                        name="monitoring_call_outcome",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SyncState',
+            name="SyncState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sub_accounts', 'Sub-accounts'), ('trunks', 'Trunks'), ('numbers', 'Numbers'), ('balance', 'Balance'), ('transactions', 'Transactions'), ('cdrs', 'Call records')], max_length=16)),
-                ('watermark', models.DateField(blank=True, null=True)),
-                ('last_started_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('last_summary', models.JSONField(blank=True, default=dict)),
-                ('provider_account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_states', to='accounts.provideraccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sub_accounts", "Sub-accounts"),
+                            ("trunks", "Trunks"),
+                            ("numbers", "Numbers"),
+                            ("balance", "Balance"),
+                            ("transactions", "Transactions"),
+                            ("cdrs", "Call records"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("watermark", models.DateField(blank=True, null=True)),
+                ("last_started_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                ("last_summary", models.JSONField(blank=True, default=dict)),
+                (
+                    "provider_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sync_states",
+                        to="accounts.provideraccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['provider_account', 'kind'],
-                'constraints': [models.UniqueConstraint(fields=('provider_account', 'kind'), name='monitoring_syncstate_unique')],
+                "ordering": ["provider_account", "kind"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider_account", "kind"),
+                        name="monitoring_syncstate_unique",
+                    )
+                ],
             },
         ),
     ]

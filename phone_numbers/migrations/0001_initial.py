@@ -5,42 +5,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_audit_append_only'),
+        ("accounts", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PhoneNumber',
+            name="PhoneNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_auth_id', models.CharField(blank=True, max_length=40)),
-                ('remote_created_at', models.DateTimeField(blank=True, null=True)),
-                ('remote_updated_at', models.DateTimeField(blank=True, null=True)),
-                ('synced_at', models.DateTimeField(blank=True, null=True)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('remote_id', models.CharField(blank=True, max_length=64)),
-                ('e164', models.CharField(max_length=16, unique=True, verbose_name='number')),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('region', models.CharField(blank=True, max_length=100)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('pending_purchase', 'Pending purchase'), ('pending_release', 'Pending release'), ('released', 'Released'), ('blocked', 'Blocked')], default='active', max_length=24)),
-                ('setup_fee', models.DecimalField(decimal_places=4, default=0, max_digits=12)),
-                ('monthly_fee', models.DecimalField(decimal_places=4, default=0, max_digits=12)),
-                ('currency', models.CharField(default='INR', max_length=3)),
-                ('trunk_remote_id', models.CharField(blank=True, max_length=64)),
-                ('purchased_at', models.DateTimeField(blank=True, null=True)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_release_until', models.DateTimeField(blank=True, null=True)),
-                ('provider_account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.provideraccount')),
-                ('sub_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.subaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("account_auth_id", models.CharField(blank=True, max_length=40)),
+                ("remote_created_at", models.DateTimeField(blank=True, null=True)),
+                ("remote_updated_at", models.DateTimeField(blank=True, null=True)),
+                ("synced_at", models.DateTimeField(blank=True, null=True)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("remote_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "e164",
+                    models.CharField(max_length=16, unique=True, verbose_name="number"),
+                ),
+                ("country", models.CharField(blank=True, max_length=2)),
+                ("region", models.CharField(blank=True, max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("pending_purchase", "Pending purchase"),
+                            ("pending_release", "Pending release"),
+                            ("released", "Released"),
+                            ("blocked", "Blocked"),
+                        ],
+                        default="active",
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "setup_fee",
+                    models.DecimalField(decimal_places=4, default=0, max_digits=12),
+                ),
+                (
+                    "monthly_fee",
+                    models.DecimalField(decimal_places=4, default=0, max_digits=12),
+                ),
+                ("currency", models.CharField(default="INR", max_length=3)),
+                ("trunk_remote_id", models.CharField(blank=True, max_length=64)),
+                ("purchased_at", models.DateTimeField(blank=True, null=True)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("cancel_release_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "provider_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.provideraccount",
+                    ),
+                ),
+                (
+                    "sub_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.subaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['e164'],
+                "ordering": ["e164"],
             },
         ),
     ]

@@ -5,22 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('phone_numbers', '0001_initial'),
-        ('trunks', '0001_initial'),
+        ("phone_numbers", "0001_initial"),
+        ("trunks", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='phonenumber',
-            name='trunk',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='numbers', to='trunks.trunk'),
+            model_name="phonenumber",
+            name="trunk",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="numbers",
+                to="trunks.trunk",
+            ),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['sub_account', 'e164'], name='phone_numbe_sub_acc_e9e747_idx'),
+            model_name="phonenumber",
+            index=models.Index(
+                fields=["sub_account", "e164"], name="phone_numbe_sub_acc_e9e747_idx"
+            ),
         ),
     ]

@@ -1,0 +1,222 @@
+"""Sync balance, the transactions ledger and call detail records from Vobiz."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ProviderAccount
+from billing.ingest import Row, ingest_cdrs, parse_cdr
+from billing.models import BalanceSnapshot, Transaction
+from portal.provider import client_for
+from portal.sync import owner_map, parse_datetime, parse_decimal, sync_run
+
+Progress = Callable[[dt.date, int], None]
+
+
+def balance_snapshot(*, provider: ProviderAccount) -> BalanceSnapshot:
+    """Record the current balance as one snapshot row."""
+    with sync_run(provider, "balance", lease_seconds=120) as summary:
+        remote = client_for(provider).get_balance(provider.currency)
+        snapshot = BalanceSnapshot.objects.create(
+            provider_account=provider,
+            taken_at=timezone.now(),
+            currency=str(remote.get("currency") or provider.currency)[:3],
+            balance=parse_decimal(remote.get("balance")),
+            available_balance=parse_decimal(
+                remote.get("available_balance", remote.get("balance"))
+            ),
+            reserved_funds=parse_decimal(remote.get("reserved_funds")),
+            promotional_balance=parse_decimal(remote.get("promotional_balance")),
+            credit_limit=parse_decimal(remote.get("credit_limit")),
+            credit_limit_type=str(remote.get("credit_limit_type") or "")[:8],
+            is_postpaid=bool(remote.get("is_postpaid", False)),
+            low_balance_threshold=parse_decimal(remote.get("low_balance_threshold")),
+            status=str(remote.get("status") or "")[:16],
+        )
+        summary["balance"] = str(snapshot.balance)
+    return snapshot
+
+
+def _transaction(provider: ProviderAccount, raw: dict[str, Any]) -> Transaction:
+    created = parse_datetime(raw.get("created_at")) or timezone.now()
+    return Transaction(
+        provider_account=provider,
+        remote_id=str(raw.get("id"))[:80],
+        type=str(raw.get("type") or "")[:16],
+        amount=parse_decimal(raw.get("amount")),
+        currency=str(raw.get("currency") or provider.currency)[:3],
+        description=str(raw.get("description") or "")[:500],
+        reference=str(raw.get("reference") or "")[:120],
+        reference_type=str(raw.get("reference_type") or "")[:32],
+        status=str(raw.get("status") or "")[:16],
+        processed_at=parse_datetime(raw.get("processed_at")),
+        remote_created_at=created,
+    )
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def transactions_sync(*, provider: ProviderAccount) -> dict[str, int]:
+    """Upsert ledger rows, newest first, stopping at the first page already known.
+
+    The ledger only grows, so a page whose every row is known means the rest is too.
+    """
+    with sync_run(provider, "transactions") as summary:
+        seen = written = 0
+        for chunk in _chunks(provider_transactions(provider), 100):
+            ids = [str(raw.get("id")) for raw in chunk if raw.get("id")]
+            known = set(
+                Transaction.objects.filter(remote_id__in=ids).values_list(
+                    "remote_id", flat=True
+                )
+            )
+            fresh = [_transaction(provider, r) for r in chunk if r.get("id")]
+            Transaction.objects.bulk_create(
+                fresh,
+                update_conflicts=True,
+                unique_fields=["remote_id"],
+                update_fields=["status", "processed_at", "description"],
+            )
+            seen += len(chunk)
+            written += len(set(ids) - known)
+            if known and len(known) == len(ids):
+                break
+        summary.update({"seen": seen, "new": written})
+    return {"seen": seen, "new": written}
+
+
+def provider_transactions(provider: ProviderAccount) -> Iterator[dict[str, Any]]:
+    """Iterate over the provider's ledger through the client's paginator."""
+    return client_for(provider).iter_transactions()
+
+
+def _window(
+    state_watermark: dt.date | None, since: dt.date | None, today: dt.date
+) -> dt.date:
+    if since is not None:
+        return since
+    if state_watermark is not None:
+        # CDRs arrive late: fetch the last two closed days again every run.
+        return min(
+            state_watermark - dt.timedelta(days=settings.CDR_LATE_DAYS - 1), today
+        )
+    return today - dt.timedelta(days=settings.CDR_INITIAL_DAYS)
+
+
+def cdrs_sync(
+    *,
+    provider: ProviderAccount,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Fetch CDRs day by day from the cursor (or `since`) to today and ingest them.
+
+    Each chunk of rows is committed with the rollups of its days; the cursor moves
+    past a day only after all its rows are committed, and never past a day that is
+    not over yet. Long backfills read the CSV export, short ones the list endpoint.
+    """
+    from monitoring.models import SyncState
+
+    with sync_run(
+        provider, "cdrs", lease_seconds=settings.CELERY_TASK_TIME_LIMIT
+    ) as summary:
+        state = SyncState.objects.get(provider_account=provider, kind="cdrs")
+        today = timezone.now().astimezone(dt.UTC).date()
+        start = _window(state.watermark, since, today)
+        end = min(until or today, today)
+        days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+        use_export = len(days) > settings.CDR_EXPORT_THRESHOLD_DAYS
+        owners = owner_map(provider)
+        total = 0
+        for day in days:
+            total += _sync_day(provider, day, owners, use_export=use_export)
+            if day < today:
+                _advance(state.pk, day)
+            if progress:
+                progress(day, total)
+        summary.update(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "rows": total,
+                "source": "export" if use_export else "list",
+            }
+        )
+    return summary
+
+
+def _sync_day(
+    provider: ProviderAccount, day: dt.date, owners: dict[str, int], *, use_export: bool
+) -> int:
+    client = client_for(provider)
+    source = (
+        client.export_cdrs_csv(day, day) if use_export else client.iter_cdrs(day, day)
+    )
+    count = 0
+    for chunk in _chunks(source, settings.CDR_CHUNK_ROWS):
+        rows: list[Row] = [
+            row
+            for raw in chunk
+            if (row := parse_cdr(raw, provider_id=provider.pk, owners=owners))
+        ]
+        ingest_cdrs(provider_id=provider.pk, rows=rows)
+        count += len(rows)
+    return count
+
+
+def _advance(state_id: int, day: dt.date) -> None:
+    from monitoring.models import SyncState
+
+    with transaction.atomic():
+        state = SyncState.objects.select_for_update().get(pk=state_id)
+        if state.watermark is None or day > state.watermark:
+            state.watermark = day
+            state.save(update_fields=["watermark"])
+
+
+def rollups_check(*, provider: ProviderAccount, days: int = 35) -> dict[str, Any]:
+    """Rebuild the rollups of recent days whose totals differ from the raw CDRs."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncDate
+
+    from billing.ingest import rollups_rebuild
+    from billing.models import Cdr, CdrDailyRollup
+
+    with sync_run(provider, "rollups") as summary:
+        since = timezone.now() - dt.timedelta(days=days)
+        raw = dict(
+            Cdr.objects.filter(provider_account=provider, start_time__gte=since)
+            .annotate(day=TruncDate("start_time", tzinfo=dt.UTC))
+            .values("day")
+            .annotate(n=Count("id"), money=Sum("cost"))
+            .order_by()
+            .values_list("day", "n")
+        )
+        rolled = dict(
+            CdrDailyRollup.objects.filter(
+                provider_account=provider, day__gte=since.date()
+            )
+            .values("day")
+            .annotate(n=Sum("calls"))
+            .order_by()
+            .values_list("day", "n")
+        )
+        wrong = sorted(
+            d for d in set(raw) | set(rolled) if raw.get(d, 0) != rolled.get(d, 0)
+        )
+        with transaction.atomic():
+            rollups_rebuild(provider_id=provider.pk, days=wrong)
+        summary["repaired_days"] = [d.isoformat() for d in wrong]
+    return summary

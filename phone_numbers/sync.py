@@ -1,0 +1,99 @@
+"""Mirror the numbers the company owns at Vobiz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import ProviderAccount
+from phone_numbers.models import PhoneNumber
+from portal.provider import client_for
+from portal.sync import owner_map, parse_datetime, parse_decimal, sync_run
+from trunks.models import Trunk
+
+DRIFT = ("status", "account_auth_id", "trunk_remote_id")
+
+
+def _fields(
+    remote: dict[str, Any], owners: dict[str, int], trunks: dict[str, int]
+) -> dict[str, Any]:
+    account = str(remote.get("account_id") or "")
+    trunk_remote = str(remote.get("trunk_group_id") or "")
+    return {
+        "remote_id": str(remote.get("id") or ""),
+        "country": (remote.get("country") or "")[:2],
+        "region": (remote.get("region") or "")[:100],
+        "status": remote.get("status") or "active",
+        "setup_fee": parse_decimal(remote.get("setup_fee")),
+        "monthly_fee": parse_decimal(remote.get("monthly_fee")),
+        "currency": (remote.get("currency") or "INR")[:3],
+        "account_auth_id": account,
+        "sub_account_id": owners.get(account),
+        "trunk_remote_id": trunk_remote,
+        "trunk_id": trunks.get(trunk_remote),
+        "purchased_at": parse_datetime(remote.get("purchased_at")),
+        "released_at": parse_datetime(remote.get("released_at")),
+        "remote_created_at": parse_datetime(remote.get("created_at")),
+        "remote_updated_at": parse_datetime(remote.get("updated_at")),
+    }
+
+
+def numbers_sync(*, provider: ProviderAccount) -> dict[str, int]:
+    """Upsert every owned number on its E.164 and mark numbers no longer owned."""
+    with sync_run(provider, "numbers") as summary:
+        owners = owner_map(provider)
+        trunks = dict(
+            Trunk.objects.filter(provider_account=provider).values_list(
+                "remote_id", "pk"
+            )
+        )
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
+        seen: set[str] = set()
+        now = timezone.now()
+        for remote in client_for(provider).list_numbers():
+            e164 = str(remote.get("e164") or "")
+            if not e164:
+                continue
+            seen.add(e164)
+            counts[_upsert(provider, e164, _fields(remote, owners, trunks), now)] += 1
+        counts["removed"] = (
+            PhoneNumber.objects.filter(
+                provider_account=provider, removed_at__isnull=True
+            )
+            .exclude(e164__in=seen)
+            .update(removed_at=now, status="released")
+        )
+        summary.update(counts)
+    return counts
+
+
+@transaction.atomic
+def _upsert(
+    provider: ProviderAccount, e164: str, fields: dict[str, Any], now: Any
+) -> str:
+    local = PhoneNumber.objects.select_for_update().filter(e164=e164).first()
+    if local is None:
+        PhoneNumber.objects.create(
+            provider_account=provider, e164=e164, synced_at=now, **fields
+        )
+        return "created"
+    before = {k: getattr(local, k) for k in fields}
+    changed = {k: v for k, v in fields.items() if before[k] != v}
+    for key, value in changed.items():
+        setattr(local, key, value)
+    local.synced_at, local.removed_at = now, None
+    local.save()
+    drift = [k for k in DRIFT if k in changed]
+    if drift:
+        audit_record(
+            actor=None,
+            action="number.changed_outside",
+            obj=local,
+            sub_account=local.sub_account,
+            before={k: before[k] for k in drift},
+            after={k: fields[k] for k in drift},
+        )
+    return "updated" if changed else "unchanged"

@@ -1,0 +1,111 @@
+"""What every Vobiz sync shares: a lease so one runs at a time, and its state row.
+
+Two beat processes started by mistake, or one task delivered twice, both end up
+here: the second run finds the lease taken and does nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.models import ProviderAccount
+
+logger = logging.getLogger("portal.sync")
+
+DEFAULT_LEASE_SECONDS = 30 * 60
+
+
+class SyncBusy(Exception):
+    """Another run of the same sync holds the lease."""
+
+
+def lease_key(provider: ProviderAccount, kind: str) -> str:
+    """Return the cache key of the lease for one sync kind of one account."""
+    return f"sync-lease:{provider.pk}:{kind}"
+
+
+@contextmanager
+def sync_run(
+    provider: ProviderAccount, kind: str, *, lease_seconds: int = DEFAULT_LEASE_SECONDS
+) -> Iterator[dict[str, Any]]:
+    """Hold the lease of one sync while it runs and record how it ended.
+
+    Yields a summary dict the sync fills in; it is stored on the state row.
+    Raises SyncBusy when another run holds the lease.
+    """
+    from monitoring.models import SyncState
+
+    key, token = lease_key(provider, kind), uuid.uuid4().hex
+    # cache.add is atomic in Redis (SET NX): exactly one run gets the lease.
+    if not cache.add(key, token, lease_seconds):
+        raise SyncBusy(f"{kind} sync of {provider.auth_id} is already running")
+    state, _ = SyncState.objects.get_or_create(provider_account=provider, kind=kind)
+    SyncState.objects.filter(pk=state.pk).update(last_started_at=timezone.now())
+    summary: dict[str, Any] = {}
+    try:
+        yield summary
+    except Exception as exc:
+        SyncState.objects.filter(pk=state.pk).update(
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+            last_error_at=timezone.now(),
+        )
+        raise
+    else:
+        SyncState.objects.filter(pk=state.pk).update(
+            last_success_at=timezone.now(), last_error="", last_summary=summary
+        )
+        logger.info("sync finished", extra={"kind": kind, "summary": summary})
+    finally:
+        if cache.get(key) == token:
+            cache.delete(key)
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """Parse a Vobiz timestamp (ISO 8601, often with Z); None when empty or bad."""
+    if not value:
+        return None
+    text = str(value).strip()
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = dt.datetime.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def parse_decimal(value: Any, default: str = "0") -> Decimal:
+    """Parse money from a number, a string or None."""
+    if value is None or value == "":
+        return Decimal(default)
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return Decimal(default)
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Return the keys whose values differ."""
+    return sorted(k for k in after if before.get(k) != after.get(k))
+
+
+def owner_map(provider: ProviderAccount) -> dict[str, int]:
+    """Map each sub-account auth id of a provider account to its row id."""
+    from accounts.models import SubAccount
+
+    rows = SubAccount.objects.filter(
+        provider_account=provider, auth_id__isnull=False
+    ).values_list("auth_id", "pk")
+    return {auth_id: pk for auth_id, pk in rows if auth_id}

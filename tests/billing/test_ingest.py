@@ -1,0 +1,125 @@
+"""CDR ingest: idempotent upserts, late changes, and rollups equal to the raw rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count, Q, Sum
+
+from billing.ingest import ingest_cdrs, parse_cdr, rollups_rebuild
+from billing.models import Cdr, CdrDailyRollup
+from tests.billing.cdr_data import cdr_batch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owners(team_a, team_b):
+    return {team_a.auth_id: team_a.pk, team_b.auth_id: team_b.pk}
+
+
+def parsed(raws, provider, owners):
+    return [parse_cdr(r, provider_id=provider.pk, owners=owners) for r in raws]
+
+
+def assert_rollups_match_raw(provider):
+    raw = {
+        (r["account_auth_id"], r["direction"], r["day"]): r
+        for r in Cdr.objects.filter(provider_account=provider)
+        .extra(select={"day": "date(start_time)"})  # noqa: S610 - constant SQL, UTC database
+        .values("account_auth_id", "direction", "day")
+        .annotate(
+            n=Count("id"),
+            ok=Count("id", filter=Q(billsec__gt=0) | Q(answer_time__isnull=False)),
+            bill=Sum("billsec"),
+            money=Sum("cost"),
+            ring=Sum("ring_time"),
+        )
+    }
+    rolled = {
+        (r.account_auth_id, r.direction, str(r.day)): r
+        for r in CdrDailyRollup.objects.filter(provider_account=provider)
+    }
+    assert {(a, d, str(day)) for a, d, day in raw} == set(rolled)
+    for (account, direction, day), r in raw.items():
+        roll = rolled[(account, direction, str(day))]
+        assert (
+            roll.calls,
+            roll.answered,
+            roll.billable_seconds,
+            roll.ring_time_sum,
+        ) == (r["n"], r["ok"], r["bill"], r["ring"])
+        assert Decimal(roll.cost) == Decimal(r["money"])
+
+
+def test_parse_accepts_json_and_csv_shapes(provider, owners, team_a):
+    raw = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=1)[0]
+    as_csv = {k: ("" if v is None else str(v)) for k, v in raw.items()}
+    from_json = parse_cdr(raw, provider_id=provider.pk, owners=owners)
+    from_csv = parse_cdr(as_csv, provider_id=provider.pk, owners=owners)
+    assert from_json == from_csv
+    assert from_json[2] == team_a.pk
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"uuid": "nope", "start_time": "2026-01-01T00:00:00Z"},
+        {"uuid": "9b2f0c1e-1111-4222-8333-444455556666"},
+    ],
+)
+def test_unusable_rows_are_skipped(provider, owners, bad):
+    assert parse_cdr(bad, provider_id=provider.pk, owners=owners) is None
+
+
+def test_ingest_then_reingest_identical_rows_writes_nothing(
+    provider, owners, team_a, team_b
+):
+    raws = cdr_batch(account_ids=[team_a.auth_id, team_b.auth_id], days=3, per_day=40)
+    rows = parsed(raws, provider, owners)
+    assert ingest_cdrs(provider_id=provider.pk, rows=rows) == 120
+    assert_rollups_match_raw(provider)
+
+    assert ingest_cdrs(provider_id=provider.pk, rows=rows) == 0
+    assert Cdr.objects.count() == 120
+    assert_rollups_match_raw(provider)
+
+
+def test_a_late_change_updates_the_row_and_its_rollup(provider, owners, team_a):
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=10)
+    ingest_cdrs(provider_id=provider.pk, rows=parsed(raws, provider, owners))
+    changed = dict(raws[0], total_cost=99.5, cost=99.5)
+    assert (
+        ingest_cdrs(provider_id=provider.pk, rows=parsed([changed], provider, owners))
+        == 1
+    )
+    assert Cdr.objects.get(uuid=raws[0]["uuid"]).cost == Decimal("99.5")
+    assert_rollups_match_raw(provider)
+
+
+def test_duplicates_within_a_batch_make_one_row(provider, owners, team_a):
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=5)
+    rows = parsed(raws + raws, provider, owners)
+    ingest_cdrs(provider_id=provider.pk, rows=rows)
+    assert Cdr.objects.count() == 5
+
+
+def test_unknown_accounts_are_kept_unattributed(provider, owners):
+    raws = cdr_batch(account_ids=["SA_UNKNOWN01"], days=1, per_day=3)
+    ingest_cdrs(provider_id=provider.pk, rows=parsed(raws, provider, owners))
+    assert set(Cdr.objects.values_list("sub_account", flat=True)) == {None}
+    assert CdrDailyRollup.objects.get().account_auth_id == "SA_UNKNOWN01"
+
+
+def test_rebuild_replaces_only_the_days_named(provider, owners, team_a):
+    first = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=4)
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=2, per_day=6, first_day=first)
+    ingest_cdrs(provider_id=provider.pk, rows=parsed(raws, provider, owners))
+    before = {r.day: r.calls for r in CdrDailyRollup.objects.all()}
+    Cdr.objects.filter(start_time__date=first).delete()
+    rollups_rebuild(provider_id=provider.pk, days=[first])
+    after = {r.day: r.calls for r in CdrDailyRollup.objects.all()}
+    assert first not in after
+    assert after[first + dt.timedelta(days=1)] == before[first + dt.timedelta(days=1)]
