@@ -28,7 +28,7 @@ def assert_rollups_match_raw(provider):
     raw = {
         (r["account_auth_id"], r["direction"], r["day"]): r
         for r in Cdr.objects.filter(provider_account=provider)
-        .extra(select={"day": "date(start_time)"})  # noqa: S610 - constant SQL, UTC database
+        .extra(select={"day": "date(start_time)"})
         .values("account_auth_id", "direction", "day")
         .annotate(
             n=Count("id"),
