@@ -180,3 +180,37 @@ class CdrDailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_auth_id} {self.day} {self.direction}: {self.calls}"
+
+
+BUDGET_THRESHOLDS = (50, 80, 100)
+
+
+class Budget(models.Model):
+    """A monthly spending budget for one sub-account, in the account currency.
+
+    Spend is the month's CDR cost from the daily rollups; crossing 50%, 80% and
+    100% of `monthly_amount` is what the budget alerts watch.
+    """
+
+    sub_account = models.OneToOneField(
+        SubAccount, on_delete=models.CASCADE, related_name="budget"
+    )
+    monthly_amount = money()
+    currency = models.CharField(max_length=3, default="INR")
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["sub_account__name"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(monthly_amount__gt=0),
+                name="%(app_label)s_%(class)s_amount_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub_account}: {self.monthly_amount} {self.currency}/month"
