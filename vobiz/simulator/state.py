@@ -1,0 +1,476 @@
+"""The simulator's whole mutable world behind one re-entrant lock.
+
+Handlers take ``state.lock`` for the duration of a request's read-modify-write,
+which keeps purchases atomic (debit, ledger row and ownership change together).
+Seeded CDRs are rebuilt from (seed, day) on start; only calls placed later and
+bulk-batch parameters go into the JSON snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vobiz.simulator import seed as seeding
+from vobiz.simulator.cdrfields import (
+    ACCT,
+    CAMPAIGN,
+    KIND_CALL,
+    OUTBOUND,
+    TRUNK,
+    Row,
+    UuidCodec,
+    make_key,
+)
+from vobiz.simulator.cdrgen import (
+    CallProfile,
+    ProfilePicker,
+    call_metrics,
+    generate_batch,
+)
+from vobiz.simulator.cdrstore import CdrStore, Tables
+from vobiz.simulator.clock import DAY, SimClock
+from vobiz.simulator.credentials import SeedCredentials
+from vobiz.simulator.ledger import MONTH, transaction_id
+from vobiz.simulator.models import (
+    Account,
+    Call,
+    Credential,
+    IpAcl,
+    Number,
+    OriginationUri,
+    Transaction,
+    Trunk,
+    Wallet,
+    from_dict,
+    to_dict,
+)
+
+log = logging.getLogger("vobiz.simulator")
+SNAPSHOT_FORMAT = 1
+QUARANTINE = 45 * DAY
+
+
+@dataclass
+class SimConfig:
+    """Behaviour switches the control API can change at run time."""
+
+    insufficient_balance_status: int = 500
+    rate_limit_window: int = 60
+    master_rate_limit: int = 20_000
+    strict_casing: bool = False
+
+
+class SimState:
+    """Accounts, money, numbers, trunks, calls and CDRs of one simulator."""
+
+    def __init__(
+        self,
+        clock: SimClock,
+        creds: SeedCredentials,
+        seed: int,
+        seed_days: int,
+        anchor: float,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.creds = creds
+        self.seed = seed
+        self.seed_days = seed_days
+        self.anchor = anchor
+        self.config = SimConfig()
+        self.jwt_key = secrets.token_hex(32)
+        self.cdrs = CdrStore(UuidCodec(seed), Tables())
+        self.profiles: list[CallProfile] = []
+        self._seeded_costs: dict[tuple[int, int], tuple[int, int]] = {}
+        self.version = 0
+        self._clear()
+
+    def _clear(self) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.wallets: dict[str, Wallet] = {}
+        self.transactions: list[Transaction] = []
+        self.numbers: dict[str, Number] = {}
+        self.trunks: dict[str, Trunk] = {}
+        self.credentials: dict[str, Credential] = {}
+        self.ipacls: dict[str, IpAcl] = {}
+        self.uris: dict[str, OriginationUri] = {}
+        self.calls: dict[str, Call] = {}
+        # Start times per account / trunk id, for the CPS check (not persisted).
+        self.call_starts: dict[str, list[float]] = {}
+        self.call_seq = 0
+        self.numeric_seq = seeding.MASTER_NUMERIC_ID + 100
+        self.idempotency: dict[str, dict[str, Any]] = {}
+        self.refresh_tokens: dict[str, dict[str, Any]] = {}
+        self.placed_rows: list[Row] = []
+        self.batches: list[dict[str, Any]] = []
+
+    # -- seeding and reset ------------------------------------------------------
+
+    def seed_world(self) -> None:
+        """Replace everything with the seeded world (start without snapshot, reset)."""
+        with self.lock:
+            plan = seeding.build_plan(
+                self.seed, self.creds, self.anchor, self.seed_days
+            )
+            if not self._seeded_costs:
+                blocks = seeding.build_cdr_blocks(
+                    self.seed, plan, self.anchor, self.seed_days
+                )
+                self.cdrs.tables = plan.tables
+                self.cdrs.set_seeded(blocks)
+                self._seeded_costs = self.cdrs.day_totals()
+            seeding.attach_ledger(
+                self.seed, plan, self._seeded_costs, self.anchor, self.seed_days
+            )
+            self._clear()
+            self.profiles = plan.profiles
+            self.cdrs.tables = plan.tables
+            self.cdrs.reset()
+            self.accounts = {a.auth_id: a for a in plan.accounts}
+            self.wallets = {f"{w.account_id}:{w.currency}": w for w in plan.wallets}
+            self.transactions = plan.transactions
+            self.numbers = {n.e164: n for n in plan.numbers}
+            self.trunks = {t.trunk_id: t for t in plan.trunks}
+            self.credentials = {c.id: c for c in plan.credentials}
+            self.ipacls = {a.id: a for a in plan.ipacls}
+            self.changed()
+
+    def changed(self) -> None:
+        """Note a change so the snapshot writer saves it."""
+        self.version += 1
+
+    # -- accounts and money -----------------------------------------------------
+
+    def master_of(self, auth_id: str) -> Account:
+        """Return the paying master account of ``auth_id``."""
+        account = self.accounts[auth_id]
+        return (
+            self.accounts[account.parent_auth_id] if account.parent_auth_id else account
+        )
+
+    def scope(self, auth_id: str) -> set[str]:
+        """Return the auth ids whose resources ``auth_id`` can see."""
+        account = self.accounts[auth_id]
+        if not account.is_master:
+            return {auth_id}
+        return {
+            a
+            for a, acc in self.accounts.items()
+            if a == auth_id or acc.parent_auth_id == auth_id
+        }
+
+    def wallet(self, auth_id: str, currency: str) -> Wallet | None:
+        """Return the wallet ``auth_id`` pays from in ``currency``."""
+        master = self.master_of(auth_id)
+        return self.wallets.get(f"{master.auth_id}:{currency.upper()}")
+
+    def post(
+        self,
+        origin: str,
+        kind: str,
+        amount: int,
+        currency: str,
+        description: str,
+        reference: str,
+        reference_type: str,
+    ) -> Transaction:
+        """Move money on the paying wallet and write the ledger row for it."""
+        wallet = self.wallet(origin, currency)
+        if wallet is None:
+            raise KeyError(f"no {currency} wallet")
+        now = self.clock.now()
+        wallet.balance += amount if kind == "credit" else -amount
+        wallet.updated_at = now
+        row = Transaction(
+            transaction_id(),
+            origin,
+            wallet.id,
+            kind,
+            amount,
+            wallet.currency,
+            description,
+            reference,
+            reference_type,
+            now,
+        )
+        self.transactions.append(row)
+        self.changed()
+        return row
+
+    def next_numeric_id(self) -> str:
+        """Return a fresh numeric account id."""
+        self.numeric_seq += 1
+        return str(self.numeric_seq)
+
+    # -- time-driven transitions --------------------------------------------------
+
+    def tick(self) -> None:
+        """Apply everything that became due: releases, rentals, finished calls."""
+        now = self.clock.now()
+        with self.lock:
+            for number in self.numbers.values():
+                self._advance_number(number, now)
+            self._settle_calls(now)
+
+    def _advance_number(self, number: Number, now: float) -> None:
+        cooldown, quarantine = number.cooldown_ends_at, number.quarantine_ends_at
+        if number.status == "pending_release" and cooldown and now >= cooldown:
+            number.status = "released"
+            number.released_at = cooldown
+            number.quarantine_ends_at = quarantine = cooldown + QUARANTINE
+            number.owner = None
+            self.changed()
+        if number.status == "released" and quarantine and now >= quarantine:
+            self.return_to_inventory(number, now)
+        while (
+            number.owner
+            and number.status == "active"
+            and number.next_billing_date
+            and number.next_billing_date <= now
+        ):
+            due = number.next_billing_date
+            self.post(
+                number.owner,
+                "debit",
+                number.monthly_fee,
+                number.currency,
+                f"DID monthly rental {number.e164}",
+                f"did_{number.id}",
+                "did_rental",
+            )
+            number.last_billing_date = due
+            number.next_billing_date = due + MONTH
+
+    def return_to_inventory(self, number: Number, now: float) -> None:
+        """Put a number back in the pool with no owner and no routing."""
+        number.status = "active"
+        number.owner = None
+        number.source = None
+        number.purchased_at = None
+        number.trunk_group_id = None
+        number.application_id = None
+        number.last_billing_date = number.next_billing_date = None
+        number.cooldown_ends_at = number.quarantine_ends_at = None
+        number.released_at = None
+        number.release_fee_charged = 0
+        number.subaccount_assigned_at = None
+        number.updated_at = now
+        self.changed()
+
+    # -- calls ------------------------------------------------------------------
+
+    def new_call_key(self, start: float) -> int:
+        """Allocate the CDR key (and so the uuid) of a call about to be placed."""
+        self.call_seq += 1
+        seq = self.call_seq
+        return make_key(
+            KIND_CALL, int(start // DAY), (seq >> 24) & 0x3FF, seq & 0xFFFFFF
+        )
+
+    def _settle_calls(self, now: float) -> None:
+        for request_uuid, call in list(self.calls.items()):
+            if call.end_ts <= now:
+                del self.calls[request_uuid]
+                self._finish_call(call)
+
+    def _finish_call(self, call: Call) -> None:
+        tables = self.cdrs.tables
+        rng = random.Random(f"{self.seed}:call:{call.key}")  # noqa: S311 - demo data
+        _, _, _, _, mos, loss, jitter = call_metrics(rng, call.outcome, OUTBOUND)
+        billsec = call.billsec
+        cost = ((billsec + 59) // 60) * 45 if billsec else 0
+        duration = int(call.end_ts - call.start_ts)
+        row: Row = (
+            int(call.start_ts),
+            call.key,
+            tables.account(call.account_id),
+            tables.trunk(call.trunk_id),
+            OUTBOUND,
+            call.outcome,
+            call.ring,
+            max(duration, call.ring + billsec),
+            billsec,
+            cost,
+            _digits(call.from_number),
+            _digits(call.to_number),
+            mos,
+            loss,
+            jitter,
+            0,
+            0,
+        )
+        self.cdrs.add_rows([row])
+        self.placed_rows.append(row)
+        if cost:
+            uuid_text = self.cdrs.codec.encode("u", call.key)
+            self.post(
+                call.account_id,
+                "debit",
+                cost,
+                "INR",
+                f"Outbound call ({billsec}s)",
+                f"cdr_{uuid_text}",
+                "cdr",
+            )
+        self.changed()
+
+    # -- bulk CDRs --------------------------------------------------------------
+
+    def add_batch(
+        self, count: int, account_id: str | None, start: float, end: float
+    ) -> dict[str, Any]:
+        """Generate ``count`` extra CDRs between ``start`` and ``end``."""
+        with self.lock:
+            spec: dict[str, Any] = {
+                "batch": len(self.batches) + 1,
+                "count": count,
+                "account_id": account_id,
+                "start": start,
+                "end": end,
+            }
+            if account_id is not None:
+                spec["profile"] = self._profile_spec(account_id)
+            self._generate_batch(spec)
+            self.batches.append(spec)
+            self.changed()
+            return spec
+
+    def _profile_spec(self, account_id: str) -> dict[str, Any]:
+        owned = [n.e164 for n in self.numbers.values() if n.owner == account_id]
+        trunks = [t for t in self.trunks.values() if t.account_id == account_id]
+        out = next((t.trunk_id for t in trunks if t.trunk_direction != "inbound"), None)
+        inbound = next(
+            (t.trunk_id for t in trunks if t.trunk_direction != "outbound"), out
+        )
+        return {"dids": owned, "outbound_trunk": out, "inbound_trunk": inbound}
+
+    def _generate_batch(self, spec: dict[str, Any]) -> None:
+        tables = self.cdrs.tables
+        if spec["account_id"] is None:
+            picker = ProfilePicker(self.profiles)
+        else:
+            profile = spec["profile"]
+            picker = ProfilePicker(
+                [
+                    CallProfile(
+                        acct=tables.account(spec["account_id"]),
+                        weight=1.0,
+                        outbound_share=0.7,
+                        dids=tuple(_digits(d) for d in profile["dids"]),
+                        outbound_trunk=tables.trunk(profile["outbound_trunk"]),
+                        inbound_trunk=tables.trunk(profile["inbound_trunk"]),
+                    )
+                ]
+            )
+        rows = generate_batch(
+            self.seed,
+            spec["batch"],
+            spec["count"],
+            (spec["start"], spec["end"]),
+            picker,
+        )
+        self.cdrs.add_rows(rows)
+
+    # -- snapshot -----------------------------------------------------------------
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """Return the JSON-ready snapshot of everything that is not seeded CDRs."""
+        with self.lock:
+            tables = self.cdrs.tables
+            return {
+                "format": SNAPSHOT_FORMAT,
+                "meta": {
+                    "seed": self.seed,
+                    "seed_days": self.seed_days,
+                    "anchor": self.anchor,
+                    "clock_offset": self.clock.offset,
+                },
+                "jwt_key": self.jwt_key,
+                "config": to_dict(self.config),
+                "accounts": [to_dict(a) for a in self.accounts.values()],
+                "wallets": [to_dict(w) for w in self.wallets.values()],
+                "transactions": [to_dict(t) for t in self.transactions],
+                "numbers": [to_dict(n) for n in self.numbers.values()],
+                "trunks": [to_dict(t) for t in self.trunks.values()],
+                "credentials": [to_dict(c) for c in self.credentials.values()],
+                "ipacls": [to_dict(a) for a in self.ipacls.values()],
+                "uris": [to_dict(u) for u in self.uris.values()],
+                "calls": [to_dict(c) for c in self.calls.values()],
+                "call_seq": self.call_seq,
+                "numeric_seq": self.numeric_seq,
+                "idempotency": self.idempotency,
+                "refresh_tokens": self.refresh_tokens,
+                "placed_rows": [_named_row(r, tables) for r in self.placed_rows],
+                "batches": self.batches,
+            }
+
+    def load_snapshot(self, data: dict[str, Any]) -> None:
+        """Rebuild the state from a snapshot (after the seeded CDRs are built)."""
+        with self.lock:
+            self.seed_world()
+            self.jwt_key = data["jwt_key"]
+            self.config = from_dict(SimConfig, data.get("config", {}))
+            self.clock.set_offset(float(data["meta"].get("clock_offset", 0.0)))
+            self._clear()
+            self.accounts = _records(Account, data["accounts"], "auth_id")
+            self.wallets = {
+                f"{w.account_id}:{w.currency}": w
+                for w in (from_dict(Wallet, raw) for raw in data["wallets"])
+            }
+            self.transactions = [
+                from_dict(Transaction, t) for t in data["transactions"]
+            ]
+            self.numbers = _records(Number, data["numbers"], "e164")
+            self.trunks = _records(Trunk, data["trunks"], "trunk_id")
+            self.credentials = _records(Credential, data["credentials"], "id")
+            self.ipacls = _records(IpAcl, data["ipacls"], "id")
+            self.uris = _records(OriginationUri, data["uris"], "id")
+            self.calls = _records(Call, data["calls"], "request_uuid")
+            self.call_seq = int(data["call_seq"])
+            self.numeric_seq = int(data["numeric_seq"])
+            self.idempotency = dict(data["idempotency"])
+            self.refresh_tokens = dict(data["refresh_tokens"])
+            tables = self.cdrs.tables
+            self.placed_rows = [_row_from_named(r, tables) for r in data["placed_rows"]]
+            self.cdrs.add_rows(self.placed_rows)
+            self.batches = list(data["batches"])
+            for spec in self.batches:
+                self._generate_batch(spec)
+
+
+def _records(cls: type[Any], items: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    records = [from_dict(cls, item) for item in items]
+    return {getattr(record, key): record for record in records}
+
+
+def _digits(number: str) -> int:
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _named_row(row: Row, tables: Tables) -> list[Any]:
+    """Replace a row's table indices by the strings they stand for."""
+    named: list[Any] = list(row)
+    named[ACCT] = tables.accounts[row[ACCT]]
+    named[TRUNK] = tables.trunks[row[TRUNK]]
+    named[CAMPAIGN] = tables.campaigns[row[CAMPAIGN]]
+    return named
+
+
+def _row_from_named(named: list[Any], tables: Tables) -> Row:
+    values = list(named)
+    values[ACCT] = tables.account(named[ACCT])
+    values[TRUNK] = tables.trunk(named[TRUNK])
+    values[CAMPAIGN] = tables.campaign(named[CAMPAIGN])
+    return tuple(int(v) for v in values)
+
+
+def snapshot_path(data_dir: Path) -> Path:
+    """Return where the state snapshot lives."""
+    return data_dir / "state.json"
