@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
 
 from portal import crypto
 
@@ -49,14 +50,28 @@ class Secret:
         return hash(self._token)
 
 
+class SecretAttribute(DeferredAttribute):
+    """Encrypt a plain string the moment it is assigned to the model.
+
+    So a model instance never holds a secret as a bare `str`, whether it was just
+    created or loaded from the database.
+    """
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        if isinstance(value, str) and value:
+            value = Secret(crypto.encrypt(value))
+        instance.__dict__[self.field.attname] = value
+
+
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     """A text column whose value is encrypted at rest with MultiFernet.
 
     Assign a plain `str` to store a new secret; an empty string stays empty (no
-    secret). Reads return a `Secret` (or "" when empty).
+    secret). The attribute is always a `Secret` (or "" when empty).
     """
 
     description = "Text encrypted with MultiFernet"
+    descriptor_class = SecretAttribute
 
     def from_db_value(self, value: str | None, *args: Any) -> Secret | str | None:
         if value is None or value == "":

@@ -115,7 +115,7 @@ def test_unknown_id_gets_404(as_admin):
 
 def test_detail_never_shows_the_auth_token(as_admin, team_a):
     response = as_admin.get(detail(team_a))
-    assert team_a.auth_token not in response.content.decode()
+    assert team_a.auth_token.reveal() not in response.content.decode()
 
 
 # Create
