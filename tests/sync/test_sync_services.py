@@ -156,7 +156,8 @@ def test_balance_and_transactions(sim_provider):
 def test_cdr_sync_moves_the_cursor_over_closed_days_only(sim_provider):
     sub_accounts_sync(provider=sim_provider)
     summary = cdrs_sync(
-        provider=sim_provider, since=dt.date.today() - dt.timedelta(days=3)
+        provider=sim_provider,
+        since=dt.datetime.now(dt.UTC).date() - dt.timedelta(days=3),
     )
     assert summary["rows"] == Cdr.objects.count() > 0
     state = SyncState.objects.get(provider_account=sim_provider, kind="cdrs")
