@@ -42,7 +42,8 @@ def sub_accounts_sync(*, provider: ProviderAccount) -> dict[str, int]:
     A remote change the portal did not make is recorded as an audit event
     "changed outside the portal".
     """
-    with sync_run(provider, "sub_accounts") as summary:
+    with sync_run(provider, "sub_accounts") as run:
+        summary = run.summary
         remotes = list(client_for(provider).list_sub_accounts())
         counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
         seen: set[str] = set()

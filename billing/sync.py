@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -15,14 +16,15 @@ from accounts.models import ProviderAccount
 from billing.ingest import Row, ingest_cdrs, parse_cdr
 from billing.models import BalanceSnapshot, Transaction
 from portal.provider import client_for
-from portal.sync import owner_map, parse_datetime, parse_decimal, sync_run
+from portal.sync import SyncRun, owner_map, parse_datetime, parse_decimal, sync_run
 
 Progress = Callable[[dt.date, int], None]
 
 
 def balance_snapshot(*, provider: ProviderAccount) -> BalanceSnapshot:
     """Record the current balance as one snapshot row."""
-    with sync_run(provider, "balance", lease_seconds=120) as summary:
+    with sync_run(provider, "balance") as run:
+        summary = run.summary
         remote = client_for(provider).get_balance(provider.currency)
         snapshot = BalanceSnapshot.objects.create(
             provider_account=provider,
@@ -72,7 +74,8 @@ def transactions_sync(*, provider: ProviderAccount) -> dict[str, int]:
 
     The ledger only grows, so a page whose every row is known means the rest is too.
     """
-    with sync_run(provider, "transactions") as summary:
+    with sync_run(provider, "transactions") as run:
+        summary = run.summary
         seen = written = 0
         for chunk in _chunks(provider_transactions(provider), 100):
             ids = [str(raw.get("id")) for raw in chunk if raw.get("id")]
@@ -120,18 +123,19 @@ def cdrs_sync(
     since: dt.date | None = None,
     until: dt.date | None = None,
     progress: Progress | None = None,
+    budget_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Fetch CDRs day by day from the cursor (or `since`) to today and ingest them.
 
     Each chunk of rows is committed with the rollups of its days; the cursor moves
     past a day only after all its rows are committed, and never past a day that is
     not over yet. Long backfills read the CSV export, short ones the list endpoint.
+    A run stops after `budget_seconds` (at a day boundary) and says where to resume,
+    so no single task outlives its time limit.
     """
     from monitoring.models import SyncState
 
-    with sync_run(
-        provider, "cdrs", lease_seconds=settings.CELERY_TASK_TIME_LIMIT
-    ) as summary:
+    with sync_run(provider, "cdrs") as run:
         state = SyncState.objects.get(provider_account=provider, kind="cdrs")
         today = timezone.now().astimezone(dt.UTC).date()
         start = _window(state.watermark, since, today)
@@ -139,26 +143,36 @@ def cdrs_sync(
         days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
         use_export = len(days) > settings.CDR_EXPORT_THRESHOLD_DAYS
         owners = owner_map(provider)
-        total = 0
-        for day in days:
-            total += _sync_day(provider, day, owners, use_export=use_export)
+        deadline = time.monotonic() + (budget_seconds or float("inf"))
+        total, resume = 0, None
+        for index, day in enumerate(days):
+            total += _sync_day(provider, day, owners, run, use_export=use_export)
             if day < today:
                 _advance(state.pk, day)
             if progress:
                 progress(day, total)
-        summary.update(
+            if time.monotonic() > deadline and index + 1 < len(days):
+                resume = days[index + 1]
+                break
+        run.summary.update(
             {
                 "from": start.isoformat(),
                 "to": end.isoformat(),
                 "rows": total,
                 "source": "export" if use_export else "list",
+                "resume_from": resume.isoformat() if resume else None,
             }
         )
-    return summary
+    return run.summary
 
 
 def _sync_day(
-    provider: ProviderAccount, day: dt.date, owners: dict[str, int], *, use_export: bool
+    provider: ProviderAccount,
+    day: dt.date,
+    owners: dict[str, int],
+    run: SyncRun,
+    *,
+    use_export: bool,
 ) -> int:
     client = client_for(provider)
     source = (
@@ -173,6 +187,7 @@ def _sync_day(
         ]
         ingest_cdrs(provider_id=provider.pk, rows=rows)
         count += len(rows)
+        run.heartbeat()
     return count
 
 
@@ -194,7 +209,8 @@ def rollups_check(*, provider: ProviderAccount, days: int = 35) -> dict[str, Any
     from billing.ingest import rollups_rebuild
     from billing.models import Cdr, CdrDailyRollup
 
-    with sync_run(provider, "rollups") as summary:
+    with sync_run(provider, "rollups") as run:
+        summary = run.summary
         since = timezone.now() - dt.timedelta(days=days)
         raw = dict(
             Cdr.objects.filter(provider_account=provider, start_time__gte=since)

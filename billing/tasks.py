@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
 from billing import sync
-from portal.tasks import SYNC_TASK_OPTIONS, run_sync
+from portal.tasks import SYNC_TASK_OPTIONS, providers, run_sync
 
 
 @shared_task(**SYNC_TASK_OPTIONS)
@@ -27,9 +28,24 @@ def transactions_sync(self: Any, provider_id: int | None = None) -> dict[str, An
 def cdrs_sync(
     self: Any, provider_id: int | None = None, since: str | None = None
 ) -> dict[str, Any]:
-    """Sync call detail records from the cursor (or `since`, YYYY-MM-DD) to today."""
+    """Sync call detail records from the cursor (or `since`, YYYY-MM-DD) to today.
+
+    A long backfill is done in slices: each run works for a bounded time, then
+    queues the next slice from where it stopped.
+    """
     start = dt.date.fromisoformat(since) if since else None
-    return run_sync(self, sync.cdrs_sync, provider_id, since=start)
+    results = run_sync(
+        self,
+        sync.cdrs_sync,
+        provider_id,
+        since=start,
+        budget_seconds=settings.CDR_SYNC_BUDGET_SECONDS,
+    )
+    for provider in providers(provider_id):
+        result = results.get(provider.auth_id)
+        if isinstance(result, dict) and result.get("resume_from"):
+            cdrs_sync.delay(provider.pk, result["resume_from"])
+    return results
 
 
 @shared_task(**SYNC_TASK_OPTIONS)

@@ -43,7 +43,8 @@ def _fields(
 
 def numbers_sync(*, provider: ProviderAccount) -> dict[str, int]:
     """Upsert every owned number on its E.164 and mark numbers no longer owned."""
-    with sync_run(provider, "numbers") as summary:
+    with sync_run(provider, "numbers") as run:
+        summary = run.summary
         owners = owner_map(provider)
         trunks = dict(
             Trunk.objects.filter(provider_account=provider).values_list(

@@ -204,9 +204,20 @@ VOBIZ_CA_BUNDLE = env.str("VOBIZ_CA_BUNDLE", default="") or None
 
 # Celery: Redis when configured, else kombu's filesystem transport under var/.
 BROKER_DIR = VAR_DIR / "broker"
+# A task not acknowledged within the visibility timeout (a killed worker's) is
+# delivered again, so every task's hard time limit must stay below it.
+CELERY_VISIBILITY_TIMEOUT = _int("CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_TASK_TIME_LIMIT = _int("CELERY_TASK_TIME_LIMIT", 30 * 60)
+if CELERY_TASK_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT."
+    )
+CELERY_TASK_SOFT_TIME_LIMIT = int(CELERY_TASK_TIME_LIMIT * 0.9)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -221,8 +232,6 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 _EVERY_15_MIN = 15 * 60
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -275,3 +284,10 @@ CDR_INITIAL_DAYS = _int("CDR_INITIAL_DAYS", 30)
 CDR_LATE_DAYS = 2
 CDR_EXPORT_THRESHOLD_DAYS = _int("CDR_EXPORT_THRESHOLD_DAYS", 7)
 CDR_CHUNK_ROWS = _int("CDR_CHUNK_ROWS", 5000)
+# One CDR task works at most this long, then queues the rest (well below the
+# soft time limit).
+CDR_SYNC_BUDGET_SECONDS = _int(
+    "CDR_SYNC_BUDGET_SECONDS", CELERY_TASK_SOFT_TIME_LIMIT // 3
+)
+# A sync's lease; renewed while it works, so a killed run frees it quickly.
+SYNC_LEASE_SECONDS = _int("SYNC_LEASE_SECONDS", 120)

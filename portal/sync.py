@@ -14,14 +14,13 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import ProviderAccount
 
 logger = logging.getLogger("portal.sync")
-
-DEFAULT_LEASE_SECONDS = 30 * 60
 
 
 class SyncBusy(Exception):
@@ -33,26 +32,46 @@ def lease_key(provider: ProviderAccount, kind: str) -> str:
     return f"sync-lease:{provider.pk}:{kind}"
 
 
+class SyncRun:
+    """One run of a sync: its summary and the lease it must keep alive.
+
+    The lease is short (SYNC_LEASE_SECONDS) and renewed by `heartbeat()`, so a
+    worker killed mid-run blocks the next run for a minute or two, not for hours.
+    """
+
+    def __init__(self, key: str, token: str) -> None:
+        self.key = key
+        self.token = token
+        self.summary: dict[str, Any] = {}
+
+    def heartbeat(self) -> None:
+        """Extend the lease; raise SyncBusy if another run has taken it over."""
+        if cache.get(self.key) != self.token:
+            raise SyncBusy("the lease was lost to another run")
+        cache.touch(self.key, settings.SYNC_LEASE_SECONDS)
+
+    def release(self) -> None:
+        """Give the lease back if it is still ours."""
+        if cache.get(self.key) == self.token:
+            cache.delete(self.key)
+
+
 @contextmanager
-def sync_run(
-    provider: ProviderAccount, kind: str, *, lease_seconds: int = DEFAULT_LEASE_SECONDS
-) -> Iterator[dict[str, Any]]:
+def sync_run(provider: ProviderAccount, kind: str) -> Iterator[SyncRun]:
     """Hold the lease of one sync while it runs and record how it ended.
 
-    Yields a summary dict the sync fills in; it is stored on the state row.
     Raises SyncBusy when another run holds the lease.
     """
     from monitoring.models import SyncState
 
-    key, token = lease_key(provider, kind), uuid.uuid4().hex
+    run = SyncRun(lease_key(provider, kind), uuid.uuid4().hex)
     # cache.add is atomic in Redis (SET NX): exactly one run gets the lease.
-    if not cache.add(key, token, lease_seconds):
+    if not cache.add(run.key, run.token, settings.SYNC_LEASE_SECONDS):
         raise SyncBusy(f"{kind} sync of {provider.auth_id} is already running")
     state, _ = SyncState.objects.get_or_create(provider_account=provider, kind=kind)
     SyncState.objects.filter(pk=state.pk).update(last_started_at=timezone.now())
-    summary: dict[str, Any] = {}
     try:
-        yield summary
+        yield run
     except Exception as exc:
         SyncState.objects.filter(pk=state.pk).update(
             last_error=f"{type(exc).__name__}: {exc}"[:500],
@@ -61,12 +80,11 @@ def sync_run(
         raise
     else:
         SyncState.objects.filter(pk=state.pk).update(
-            last_success_at=timezone.now(), last_error="", last_summary=summary
+            last_success_at=timezone.now(), last_error="", last_summary=run.summary
         )
-        logger.info("sync finished", extra={"kind": kind, "summary": summary})
+        logger.info("sync finished", extra={"kind": kind, "summary": run.summary})
     finally:
-        if cache.get(key) == token:
-            cache.delete(key)
+        run.release()
 
 
 def parse_datetime(value: Any) -> dt.datetime | None:

@@ -63,7 +63,8 @@ def trunks_sync(*, provider: ProviderAccount) -> dict[str, dict[str, int]]:
     Credentials go first so trunks can link to them. A trunk whose status or
     limits changed without the portal is recorded as changed outside the portal.
     """
-    with sync_run(provider, "trunks") as summary:
+    with sync_run(provider, "trunks") as run:
+        summary = run.summary
         client = client_for(provider)
         owners = owner_map(provider)
         summary["credentials"] = _mirror(
