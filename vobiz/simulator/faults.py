@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(eq=False)  # rules are compared and hashed by identity
 class Rule:
     """Match requests by path prefix and method; ``remaining`` None means always."""
 
@@ -35,7 +35,7 @@ class Rule:
             self.remaining -= 1
 
 
-@dataclass
+@dataclass(eq=False)
 class StatusRule(Rule):
     """Answer with ``status`` instead of handling the request."""
 
@@ -44,7 +44,7 @@ class StatusRule(Rule):
     retry_after: int | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class RandomRule(Rule):
     """Answer with one of ``statuses`` for a ``fraction`` of requests."""
 
@@ -54,7 +54,7 @@ class RandomRule(Rule):
     seed: int | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class LatencyRule(Rule):
     """Sleep ``ms`` (plus up to ``jitter_ms``) before answering."""
 
@@ -99,14 +99,13 @@ class Faults:
             self.latency: list[LatencyRule] = []
             self.error_rate: RandomRule | None = None
             self.after_commit = AfterCommit()
-            self._rngs: dict[int, random.Random] = {}
+            self._rngs: dict[RandomRule, random.Random] = {}
 
     def _rng(self, rule: RandomRule) -> random.Random:
         # One generator per rule so a seeded rule gives a reproducible sequence.
-        key = id(rule)
-        if key not in self._rngs:
-            self._rngs[key] = random.Random(rule.seed)  # noqa: S311 - fault dice
-        return self._rngs[key]
+        if rule not in self._rngs:
+            self._rngs[rule] = random.Random(rule.seed)  # noqa: S311 - fault dice
+        return self._rngs[rule]
 
     def add_fail(self, rule: StatusRule) -> None:
         """Fail the next ``rule.remaining`` matching requests."""
