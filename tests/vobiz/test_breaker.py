@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -181,6 +182,37 @@ def test_concurrent_threads_get_exactly_one_trial(breaker, clock):
 
     assert results.count(True) == 1
     assert results.count("refused") == 15
+
+
+class SlowGetSetStore(GetSetStore):
+    """Widen the read-then-write window that only the breaker's lock closes."""
+
+    def get(self, key, /):
+        value = super().get(key)
+        time.sleep(0.005)
+        return value
+
+
+def test_threads_sharing_a_get_set_store_still_get_one_trial(clock):
+    breaker = CircuitBreaker(SlowGetSetStore(), clock=clock)
+    open_then_wait(breaker, clock)
+    barrier = threading.Barrier(8)
+    results = []
+
+    def call():
+        barrier.wait()
+        try:
+            results.append(breaker.before_call())
+        except CircuitOpen:
+            results.append("refused")
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert results.count(True) == 1
 
 
 def test_a_get_set_store_works_without_add(clock):

@@ -317,8 +317,13 @@ def test_a_create_is_not_resent_after_a_5xx(api, make_client):
     assert len(api.calls) == 1
 
 
-def test_a_create_is_resent_when_the_request_never_left(api, make_client, sleeper):
-    api.post(TRUNKS, body=refused())
+@pytest.mark.parametrize(
+    "unsent", [refused(), requests.ConnectTimeout("connect timed out")]
+)
+def test_a_create_is_resent_when_the_request_never_left(
+    api, make_client, sleeper, unsent
+):
+    api.post(TRUNKS, body=unsent)
     api.post(TRUNKS, status=201, json={"trunk_id": "t-1"})
 
     trunk = make_client().create_trunk("Main", "outbound", 10)

@@ -144,6 +144,17 @@ def test_empty_page_stops_even_if_total_claims_more():
     assert len(calls) == 2
 
 
+def test_an_empty_numbered_page_stops_even_if_total_claims_more():
+    calls = []
+
+    def fetch(params):
+        calls.append(params)
+        return {"items": [{"id": 1}] if params["page"] == 1 else [], "total": 500}
+
+    assert list(paginate_items(fetch)) == [{"id": 1}]
+    assert len(calls) == 2
+
+
 def test_without_total_a_short_page_is_the_last():
     server = Server("items", 130, report_total=False)
 
