@@ -142,7 +142,7 @@ class _Request:
     json: Mapping[str, Any] | None = None
     replay: Replay = Replay.ALWAYS
     stream: bool = False
-    on_token_expired: Callable[[], None] | None = None
+    on_token_expired: Callable[[], object] | None = None
     first_attempt: int = 1
 
 
@@ -179,7 +179,7 @@ class _Transport:
         ca_bundle: str | None,
         timeout: tuple[float, float],
         observer: Observer | None,
-        breaker: CircuitBreaker,
+        breaker: CircuitBreaker | None,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
         max_retries: int,
@@ -191,7 +191,9 @@ class _Transport:
         self.verify: str | bool = ca_bundle if ca_bundle is not None else True
         self.timeout = timeout
         self.observer = observer
-        self.breaker = breaker
+        self.breaker = breaker or CircuitBreaker(
+            MemoryStore(clock), key=f"vobiz:breaker:{self.host}", clock=clock
+        )
         self.sleep = sleep
         self.clock = clock
         self.max_retries = max_retries
@@ -205,46 +207,49 @@ class _Transport:
     def send(self, req: _Request, *, sub_account: str | None) -> _Reply:
         """Send ``req`` with retries, breaker and token refresh; return the reply."""
         url = self._url(req)
-        attempt, retries, refreshed = req.first_attempt - 1, 0, False
+        attempt, retries, refreshed = req.first_attempt, 0, False
         while True:
-            attempt += 1
-            headers = req.headers()
             report = _Report(self, req, url, attempt, sub_account)
-            trial = self._admit(report)
-            try:
-                response = self._request(req, url, headers)
-            except requests.RequestException as exc:
-                failure = _transport_error(exc, req)
-                self._settle(trial, failure)
-                if self._may_replay(req, failure, exc, retries):
-                    report.emit(None, "retry", error=failure)
-                    self.back_off(retries)
-                    retries += 1
-                    continue
-                report.emit(None, "error", error=failure)
-                raise failure from exc
-            if response.status_code < 300:
-                self.breaker.record_success(trial)
-                return self._accept(req, response, report)
-            error = self._error(response, req)
-            self._settle(trial, error)
+            outcome = self._attempt(req, url, report)
+            if isinstance(outcome, _Reply):
+                return outcome
+            error, exc = outcome
             if (
                 isinstance(error, TokenExpired)
                 and req.on_token_expired
                 and not refreshed
             ):
-                report.emit(response, "token_refresh", error=error)
+                report.emit("token_refresh", error=error)
                 req.on_token_expired()
                 refreshed = True
-                continue
-            if self._may_replay(req, error, None, retries):
-                report.emit(response, "retry", error=error)
+            elif self._may_replay(req, error, exc, retries):
+                report.emit("retry", error=error)
                 self.back_off(retries)
                 retries += 1
-                continue
-            outcome = "rate_limited" if isinstance(error, RateLimited) else "error"
-            report.emit(response, outcome, error=error)
-            raise error
+            else:
+                limited = isinstance(error, RateLimited)
+                report.emit("rate_limited" if limited else "error", error=error)
+                raise error from exc
+            attempt += 1
+
+    def _attempt(
+        self, req: _Request, url: str, report: _Report
+    ) -> _Reply | tuple[VobizError, requests.RequestException | None]:
+        headers = req.headers()
+        trial = self._admit(report)
+        try:
+            response = self._request(req, url, headers)
+        except requests.RequestException as exc:
+            failure = _transport_error(exc, req)
+            self._settle(trial, failure)
+            return failure, exc
+        report.response = response
+        if response.status_code < 300:
+            self.breaker.record_success(trial)
+            return self._accept(req, response, report)
+        error = self._error(response, req)
+        self._settle(trial, error)
+        return error, None
 
     def back_off(self, retries: int) -> None:
         """Sleep 1 s, 2 s, 4 s... plus jitter before retry number ``retries + 1``."""
@@ -254,7 +259,7 @@ class _Transport:
         try:
             return self.breaker.before_call()
         except CircuitOpen as exc:
-            report.emit(None, "circuit_open", error=exc)
+            report.emit("circuit_open", error=exc)
             raise
 
     def _request(
@@ -278,9 +283,9 @@ class _Transport:
         try:
             body = {} if req.stream else _json_body(response)
         except UnexpectedResponse as error:
-            report.emit(response, "error", error=error)
+            report.emit("error", error=error)
             raise
-        report.emit(response, "ok", body=body)
+        report.emit("ok", body=body)
         return _Reply(response, body)
 
     def _settle(self, trial: bool, error: VobizError) -> None:
@@ -341,10 +346,10 @@ class _Report:
         self._attempt = attempt
         self._sub_account = sub_account
         self._started = transport.clock()
+        self.response: requests.Response | None = None
 
     def emit(
         self,
-        response: requests.Response | None,
         outcome: str,
         *,
         error: VobizError | None = None,
@@ -355,9 +360,9 @@ class _Report:
             method=self._req.method,
             path_template=self._req.template,
             url=redact_url(self._url),
-            status=response.status_code if response is not None else None,
+            status=self.response.status_code if self.response is not None else None,
             duration_ms=round((self._transport.clock() - self._started) * 1000, 3),
-            request_id=_request_id(response, error, body),
+            request_id=_request_id(self.response, error, body),
             attempt=self._attempt,
             outcome=outcome,
             sub_account=self._sub_account,
@@ -423,16 +428,12 @@ class VobizClient:
         jitter: Callable[[], float] = _default_jitter,
     ) -> None:
         """Configure the client; refuse a base URL that is not https://."""
-        host = urlsplit(base_url).netloc
         transport = _Transport(
             base_url,
             ca_bundle=ca_bundle,
             timeout=timeout,
             observer=observer,
-            breaker=breaker
-            or CircuitBreaker(
-                MemoryStore(clock), key=f"vobiz:breaker:{host}", clock=clock
-            ),
+            breaker=breaker,
             sleep=sleep,
             clock=clock,
             max_retries=max_retries,
@@ -895,14 +896,6 @@ class VobizClient:
                 tokens = self._refresh_from(tokens)
             return tokens.access_token
 
-    def _refresh_after_expiry(self) -> None:
-        with self._token_lock:
-            tokens = self._current_tokens()
-            if tokens is None:
-                self.login()
-            else:
-                self._refresh_from(tokens)
-
     # Plumbing
 
     def _call(
@@ -956,9 +949,7 @@ class VobizClient:
             known_secrets=lambda: self._known_secrets(json, extra),
             replay=replay,
             stream=stream,
-            on_token_expired=self._refresh_after_expiry
-            if auth is Auth.BEARER
-            else None,
+            on_token_expired=self.refresh if auth is Auth.BEARER else None,
             first_attempt=first_attempt,
         )
 
