@@ -24,6 +24,8 @@ def _items_for(user: object) -> list[NavItem]:
     items = [
         NavItem("Dashboard", reverse("portal:dashboard"), "dashboard"),
         NavItem("Sub-accounts", reverse("accounts:subaccount_list"), "subaccounts"),
+        # Everyone signed in: finance and admin see every team, members their own.
+        NavItem("Billing", reverse("billing:index"), "billing"),
     ]
     if sees_all:
         items.append(NavItem("Audit log", reverse("accounts:audit_list"), "audit"))

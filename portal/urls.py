@@ -9,4 +9,5 @@ portal_patterns = ([path("", views.dashboard, name="dashboard")], "portal")
 urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("accounts.urls")),
+    path("billing/", include("billing.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Report building blocks for the billing pages (CDR figures, deep keyset paging)."""
