@@ -169,3 +169,27 @@ def test_seeded_sub_account_tokens_are_in_credentials_file(
     assert len(tokens) == 6
     sa_id, token = next(iter(tokens.items()))
     assert Api(simulator, sa_id, token).get("/Account/{a}/numbers").status_code == 200
+
+
+def test_disabled_sub_account_is_inactive(
+    api: Api, simulator: SimulatorHandle, sub_account: Any
+) -> None:
+    creds = sub_account["auth_credentials"]
+    api.put(f"/accounts/{{a}}/sub-accounts/{creds['auth_id']}", json={"enabled": False})
+    response = Api(simulator, creds["auth_id"], creds["auth_token"]).get(
+        "/Account/{a}/numbers"
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "ACCOUNT_INACTIVE"
+
+
+def test_cdr_permission_is_enforced(api: Api, simulator: SimulatorHandle) -> None:
+    created = api.post(
+        "/accounts/{a}/sub-accounts",
+        json={"name": "No CDRs", "permissions": {"calls": True, "cdr": False}},
+    ).json()
+    creds = created["auth_credentials"]
+    sa_api = Api(simulator, creds["auth_id"], creds["auth_token"])
+    assert sa_api.get("/Account/{a}/cdr").status_code == 403
+    assert sa_api.get("/Account/{a}/trunks").status_code == 200
+    api.delete(f"/accounts/{{a}}/sub-accounts/{creds['auth_id']}")

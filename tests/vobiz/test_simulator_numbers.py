@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
@@ -327,3 +328,18 @@ def test_number_health_summarises_its_calls(api: Api) -> None:
     assert body["summary"]["total_calls"] == sum(
         s["total_calls"] for s in body["snapshots"]
     )
+
+
+def test_concurrent_purchases_of_one_number_debit_once(
+    api: Api, simulator: SimulatorHandle
+) -> None:
+    number = _first_available(api, search="+9111")
+    before = _balance(api)
+    clients = [Api(simulator) for _ in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(lambda c: _buy(c, number["e164"]).status_code, clients))
+    assert sorted(codes) == [200] + [404] * 7
+    cost = number["setup_fee"] + number["monthly_fee"]
+    assert _balance(api) == pytest.approx(before - cost)
+    for client in clients:
+        client.close()

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from vobiz.simulator import (
     api_accounts,
+    api_assign,
     api_auth,
     api_billing,
     api_calls,
@@ -22,6 +23,7 @@ from vobiz.simulator import (
     api_sip,
     api_trunks,
 )
+from vobiz.simulator.control import handle_control
 from vobiz.simulator.faults import Decision, Faults
 from vobiz.simulator.models import Account
 from vobiz.simulator.ratelimit import RateLimiter
@@ -99,6 +101,7 @@ ROUTES = (
     api_auth.ROUTES
     + api_accounts.ROUTES
     + api_numbers.ROUTES
+    + api_assign.ROUTES
     + api_trunks.ROUTES
     + api_sip.ROUTES
     + api_cdr.ROUTES
@@ -125,8 +128,6 @@ class SimulatorApp:
         request = Request(environ)
         request_id = f"req_{secrets.token_hex(6)}"
         if request.path.startswith("/__sim__"):
-            from vobiz.simulator.control import handle_control
-
             self.counters.control()
             response = handle_control(self, request, request_id)
         else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,10 +29,12 @@ from vobiz.simulator.credentials import (
     with_sub_account_tokens,
 )
 from vobiz.simulator.seed import sub_account_ids
-from vobiz.simulator.snapshot import SnapshotWriter, read_snapshot
+from vobiz.simulator.snapshot import SnapshotWriter, load_state, read_snapshot
 from vobiz.simulator.state import SimState
 from vobiz.simulator.tls import ensure_certificate, server_context
 from vobiz.simulator.wsgi_server import SimHTTPServer
+
+log = logging.getLogger("vobiz.simulator")
 
 
 class NonLoopbackBindError(ValueError):
@@ -74,6 +77,14 @@ class Simulator:
         snapshot = read_snapshot(self.data_dir)
         if snapshot:
             meta = snapshot["meta"]
+            if (int(meta["seed"]), int(meta["seed_days"])) != (seed, seed_days):
+                log.warning(
+                    "keeping the saved world (seed %s, %s days); delete %s or POST "
+                    "/__sim__/reset to change it",
+                    meta["seed"],
+                    meta["seed_days"],
+                    self.data_dir,
+                )
             seed, seed_days, anchor = (
                 int(meta["seed"]),
                 int(meta["seed_days"]),
@@ -85,7 +96,7 @@ class Simulator:
         creds = with_sub_account_tokens(self.data_dir, creds, sub_account_ids(seed))
         self.state = SimState(SimClock(), creds, seed, seed_days, anchor)
         if snapshot:
-            self.state.load_snapshot(snapshot)
+            load_state(self.state, snapshot)
         else:
             self.state.seed_world()
         self.app = SimulatorApp(self.state)

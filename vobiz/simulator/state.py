@@ -18,11 +18,8 @@ from typing import Any
 
 from vobiz.simulator import seed as seeding
 from vobiz.simulator.cdrfields import (
-    ACCT,
-    CAMPAIGN,
     KIND_CALL,
     OUTBOUND,
-    TRUNK,
     Row,
     UuidCodec,
     make_key,
@@ -47,12 +44,9 @@ from vobiz.simulator.models import (
     Transaction,
     Trunk,
     Wallet,
-    from_dict,
-    to_dict,
 )
 
 log = logging.getLogger("vobiz.simulator")
-SNAPSHOT_FORMAT = 1
 QUARANTINE = 45 * DAY
 
 
@@ -89,9 +83,10 @@ class SimState:
         self.profiles: list[CallProfile] = []
         self._seeded_costs: dict[tuple[int, int], tuple[int, int]] = {}
         self.version = 0
-        self._clear()
+        self.clear()
 
-    def _clear(self) -> None:
+    def clear(self) -> None:
+        """Empty every collection (the seeded world is installed separately)."""
         self.accounts: dict[str, Account] = {}
         self.wallets: dict[str, Wallet] = {}
         self.transactions: list[Transaction] = []
@@ -128,7 +123,7 @@ class SimState:
             seeding.attach_ledger(
                 self.seed, plan, self._seeded_costs, self.anchor, self.seed_days
             )
-            self._clear()
+            self.clear()
             self.profiles = plan.profiles
             self.cdrs.tables = plan.tables
             self.cdrs.reset()
@@ -336,7 +331,7 @@ class SimState:
             }
             if account_id is not None:
                 spec["profile"] = self._profile_spec(account_id)
-            self._generate_batch(spec)
+            self.generate_batch(spec)
             self.batches.append(spec)
             self.changed()
             return spec
@@ -350,7 +345,8 @@ class SimState:
         )
         return {"dids": owned, "outbound_trunk": out, "inbound_trunk": inbound}
 
-    def _generate_batch(self, spec: dict[str, Any]) -> None:
+    def generate_batch(self, spec: dict[str, Any]) -> None:
+        """Add the rows a bulk-batch spec describes (again, after a restart)."""
         tables = self.cdrs.tables
         if spec["account_id"] is None:
             picker = ProfilePicker(self.profiles)
@@ -377,98 +373,10 @@ class SimState:
         )
         self.cdrs.add_rows(rows)
 
-    # -- snapshot -----------------------------------------------------------------
-
-    def to_snapshot(self) -> dict[str, Any]:
-        """Return the JSON-ready snapshot of everything that is not seeded CDRs."""
-        with self.lock:
-            tables = self.cdrs.tables
-            return {
-                "format": SNAPSHOT_FORMAT,
-                "meta": {
-                    "seed": self.seed,
-                    "seed_days": self.seed_days,
-                    "anchor": self.anchor,
-                    "clock_offset": self.clock.offset,
-                },
-                "jwt_key": self.jwt_key,
-                "config": to_dict(self.config),
-                "accounts": [to_dict(a) for a in self.accounts.values()],
-                "wallets": [to_dict(w) for w in self.wallets.values()],
-                "transactions": [to_dict(t) for t in self.transactions],
-                "numbers": [to_dict(n) for n in self.numbers.values()],
-                "trunks": [to_dict(t) for t in self.trunks.values()],
-                "credentials": [to_dict(c) for c in self.credentials.values()],
-                "ipacls": [to_dict(a) for a in self.ipacls.values()],
-                "uris": [to_dict(u) for u in self.uris.values()],
-                "calls": [to_dict(c) for c in self.calls.values()],
-                "call_seq": self.call_seq,
-                "numeric_seq": self.numeric_seq,
-                "idempotency": self.idempotency,
-                "refresh_tokens": self.refresh_tokens,
-                "placed_rows": [_named_row(r, tables) for r in self.placed_rows],
-                "batches": self.batches,
-            }
-
-    def load_snapshot(self, data: dict[str, Any]) -> None:
-        """Rebuild the state from a snapshot (after the seeded CDRs are built)."""
-        with self.lock:
-            self.seed_world()
-            self.jwt_key = data["jwt_key"]
-            self.config = from_dict(SimConfig, data.get("config", {}))
-            self.clock.set_offset(float(data["meta"].get("clock_offset", 0.0)))
-            self._clear()
-            self.accounts = _records(Account, data["accounts"], "auth_id")
-            self.wallets = {
-                f"{w.account_id}:{w.currency}": w
-                for w in (from_dict(Wallet, raw) for raw in data["wallets"])
-            }
-            self.transactions = [
-                from_dict(Transaction, t) for t in data["transactions"]
-            ]
-            self.numbers = _records(Number, data["numbers"], "e164")
-            self.trunks = _records(Trunk, data["trunks"], "trunk_id")
-            self.credentials = _records(Credential, data["credentials"], "id")
-            self.ipacls = _records(IpAcl, data["ipacls"], "id")
-            self.uris = _records(OriginationUri, data["uris"], "id")
-            self.calls = _records(Call, data["calls"], "request_uuid")
-            self.call_seq = int(data["call_seq"])
-            self.numeric_seq = int(data["numeric_seq"])
-            self.idempotency = dict(data["idempotency"])
-            self.refresh_tokens = dict(data["refresh_tokens"])
-            tables = self.cdrs.tables
-            self.placed_rows = [_row_from_named(r, tables) for r in data["placed_rows"]]
-            self.cdrs.add_rows(self.placed_rows)
-            self.batches = list(data["batches"])
-            for spec in self.batches:
-                self._generate_batch(spec)
-
-
-def _records(cls: type[Any], items: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    records = [from_dict(cls, item) for item in items]
-    return {getattr(record, key): record for record in records}
-
 
 def _digits(number: str) -> int:
     digits = "".join(ch for ch in number if ch.isdigit())
     return int(digits) if digits else 0
-
-
-def _named_row(row: Row, tables: Tables) -> list[Any]:
-    """Replace a row's table indices by the strings they stand for."""
-    named: list[Any] = list(row)
-    named[ACCT] = tables.accounts[row[ACCT]]
-    named[TRUNK] = tables.trunks[row[TRUNK]]
-    named[CAMPAIGN] = tables.campaigns[row[CAMPAIGN]]
-    return named
-
-
-def _row_from_named(named: list[Any], tables: Tables) -> Row:
-    values = list(named)
-    values[ACCT] = tables.account(named[ACCT])
-    values[TRUNK] = tables.trunk(named[TRUNK])
-    values[CAMPAIGN] = tables.campaign(named[CAMPAIGN])
-    return tuple(int(v) for v in values)
 
 
 def snapshot_path(data_dir: Path) -> Path:
