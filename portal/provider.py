@@ -34,7 +34,12 @@ def breaker_key(provider: ProviderAccount) -> str:
 
 def breaker_for(provider: ProviderAccount) -> CircuitBreaker:
     """Return the circuit breaker of a provider account, shared through the cache."""
-    return CircuitBreaker(cache, key=breaker_key(provider))
+    return CircuitBreaker(
+        cache,
+        key=breaker_key(provider),
+        failure_threshold=settings.VOBIZ_BREAKER_FAILURES,
+        open_seconds=settings.VOBIZ_BREAKER_OPEN_SECONDS,
+    )
 
 
 class ApiCallRecorder:

@@ -201,6 +201,10 @@ CONTENT_SECURITY_POLICY = {
 # Vobiz
 VOBIZ_BASE_URL = env.str("VOBIZ_BASE_URL", default="") or "https://api.vobiz.ai/api/v1"
 VOBIZ_CA_BUNDLE = env.str("VOBIZ_CA_BUNDLE", default="") or None
+# Circuit breaker: this many consecutive failures open it for this long (doubling
+# on each failed trial, capped at 10 minutes).
+VOBIZ_BREAKER_FAILURES = _int("VOBIZ_BREAKER_FAILURES", 5)
+VOBIZ_BREAKER_OPEN_SECONDS = _int("VOBIZ_BREAKER_OPEN_SECONDS", 30)
 
 # Celery: Redis when configured, else kombu's filesystem transport under var/.
 BROKER_DIR = VAR_DIR / "broker"
@@ -291,3 +295,5 @@ CDR_SYNC_BUDGET_SECONDS = _int(
 )
 # A sync's lease; renewed while it works, so a killed run frees it quickly.
 SYNC_LEASE_SECONDS = _int("SYNC_LEASE_SECONDS", 120)
+# First retry of a failed sync after this many seconds, doubling each time.
+SYNC_RETRY_BASE_SECONDS = _int("SYNC_RETRY_BASE_SECONDS", 30)

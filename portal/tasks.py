@@ -7,12 +7,15 @@ with the countdown Vobiz asked for (`Retry-After`) or the breaker's wait.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 
 from accounts.models import ProviderAccount
+from portal.provider import breaker_for
 from portal.sync import SyncBusy
 from vobiz.errors import VobizError
 
@@ -36,12 +39,22 @@ def providers(provider_id: int | None) -> list[ProviderAccount]:
     return list(queryset)
 
 
-def countdown_for(error: VobizError, retries: int) -> float:
-    """Return how long to wait before retrying after a transient error."""
+def countdown_for(error: VobizError, retries: int, provider: ProviderAccount) -> float:
+    """Return how long to wait before retrying after a transient error.
+
+    Vobiz's `Retry-After` (or the open breaker's wait) wins; an open breaker means
+    any earlier retry would only be refused; otherwise back off exponentially.
+    """
     asked = getattr(error, "retry_after", None)
     if asked:
         return float(asked)
-    return float(min(BACKOFF_CAP, 30 * 2**retries))
+    breaker = breaker_for(provider)
+    state = breaker.state()
+    if breaker.is_open() and state["opened_at"] is not None:
+        wait = state["opened_at"] + state["open_for"] - time.time()
+        return max(1.0, wait + 0.5)
+    base = float(settings.SYNC_RETRY_BASE_SECONDS)
+    return float(min(BACKOFF_CAP, base * 2**retries))
 
 
 def run_sync(
@@ -60,7 +73,6 @@ def run_sync(
         except VobizError as error:
             if not error.transient:
                 raise
-            raise task.retry(
-                exc=error, countdown=countdown_for(error, task.request.retries)
-            ) from error
+            countdown = countdown_for(error, task.request.retries, provider)
+            raise task.retry(exc=error, countdown=countdown) from error
     return results

@@ -7,16 +7,20 @@ anything of team A.
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
 from accounts.choices import GlobalRole, MembershipRole
+from accounts.models import ProviderAccount
+from portal.provider import forget_clients
 from tests.factories import (
     MembershipFactory,
     ProviderAccountFactory,
     SubAccountFactory,
     UserFactory,
 )
+from vobiz.simulator.server import start_in_thread
 
 PASSWORD = "correct horse battery"
 
@@ -138,3 +142,38 @@ def count_queries(fn) -> int:
 
 
 MAX_LIST_QUERIES = 12
+
+
+# The Vobiz simulator, over HTTPS on a random loopback port, shared by the session.
+
+
+@pytest.fixture(scope="session")
+def simulator(tmp_path_factory):
+    handle = start_in_thread(tmp_path_factory.mktemp("sim"), seed_days=3, seed=11)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def sim(simulator, settings):
+    """The simulator, reset to its seed, with the portal pointed at it."""
+    simulator.control.reset()
+    cache.clear()
+    settings.VOBIZ_BASE_URL = simulator.base_url
+    settings.VOBIZ_CA_BUNDLE = simulator.ca_bundle
+    forget_clients()
+    yield simulator
+    simulator.control.reset_faults()
+    forget_clients()
+
+
+@pytest.fixture
+def sim_provider(db, sim):
+    creds = sim.credentials
+    return ProviderAccount.objects.create(
+        label="Simulated Vobiz",
+        auth_id=creds["auth_id"],
+        auth_token=creds["auth_token"],
+        login_email=creds.get("email", ""),
+        login_password=creds.get("password", ""),
+    )
