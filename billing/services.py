@@ -32,7 +32,8 @@ def budget_set(
     before = snapshot(budget, BUDGET_FIELDS) if budget else None
     if budget is None:
         budget = Budget(sub_account=sub_account)
-    budget.monthly_amount = monthly_amount
+    # The column keeps 5 decimals; quantize so the audit shows what is stored.
+    budget.monthly_amount = monthly_amount.quantize(Decimal("0.00001"))
     budget.currency = sub_account.provider_account.currency
     budget.updated_by = actor
     budget.save()

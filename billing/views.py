@@ -60,8 +60,13 @@ def transaction_list(request: AuthedRequest) -> HttpResponse:
 def transaction_export(request: AuthedRequest) -> HttpResponseBase:
     """Download the filtered ledger as CSV (admin and finance), audited."""
     filterset = selectors.transaction_list(user=request.user, filters=request.GET)
-    if not filterset.is_valid():
-        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+    if filterset.is_bound and not filterset.is_valid():
+        # Plain text: the errors may quote what was typed.
+        return HttpResponse(
+            "Invalid filter:\n" + filterset.errors.as_text(),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     filters = {k: str(v) for k, v in request.GET.items() if k != "cursor" and v}
     services.transaction_export_record(actor=request.user, filters=filters)
     response = StreamingHttpResponse(

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import BigIntegerField, CharField, Count, Func, Q, QuerySet, Sum
+from django.db.models.functions import Cast, TruncDate
 
 from billing.filters import CdrCriteria
 from billing.models import Cdr, CdrDailyRollup
@@ -25,7 +26,7 @@ from billing.models import Cdr, CdrDailyRollup
 ANSWERED = Q(billsec__gt=0) | Q(answer_time__isnull=False)
 TOP_TEAMS = 8
 TOP_CAUSES = 10
-EXPORT_BATCH = 2000
+EXPORT_BATCH = 5000
 EXPORT_HEADER = (
     "uuid",
     "start_time",
@@ -260,6 +261,44 @@ class _Echo:
         return value
 
 
+class IsoUtc(Func):
+    """A timestamp as ISO 8601 UTC text, rendered by PostgreSQL (no parsing here)."""
+
+    output_field = CharField()
+    template = (
+        "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    )
+
+
+class EpochMicros(Func):
+    """A timestamp as exact integer microseconds since 1970 (PostgreSQL)."""
+
+    output_field = BigIntegerField()
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+TIME_FIELDS = ("start_time", "answer_time", "end_time")
+
+
+def _export_values(base: QuerySet[Cdr]) -> tuple[QuerySet[Any, Any], bool]:
+    """Return the batch query's values and whether the database formats times.
+
+    Parsing three timestamps per row into datetimes only to print them again was
+    most of the export's time; PostgreSQL prints them itself, and an exact
+    integer key stands in for `start_time` in the keyset.
+    """
+    if connection.vendor != "postgresql":
+        return base.values_list(*EXPORT_FIELDS, "id", "start_time"), False
+    text = {f"x_{name}": IsoUtc(name) for name in TIME_FIELDS}
+    names = [f"x_{f}" if f in TIME_FIELDS else f for f in EXPORT_FIELDS]
+    names[0] = "x_uuid"
+    values = base.annotate(
+        **text, x_uuid=Cast("uuid", CharField()), x_key=EpochMicros("start_time")
+    ).values_list(*names, "id", "x_key")
+    return values, True
+
+
 def export_lines(
     *, cdrs: QuerySet[Cdr], criteria: CdrCriteria, team_names: dict[int, str]
 ) -> Iterator[str]:
@@ -273,7 +312,7 @@ def export_lines(
     yield writer.writerow(EXPORT_HEADER)
     base = cdrs.filter(criteria.cdr_q()).order_by("start_time", "id")
     team_at = EXPORT_FIELDS.index("sub_account_id")
-    times = [EXPORT_FIELDS.index(f) for f in ("start_time", "answer_time", "end_time")]
+    times = [EXPORT_FIELDS.index(f) for f in TIME_FIELDS]
     last: tuple[dt.datetime, int] | None = None
     while True:
         batch = base
@@ -282,16 +321,21 @@ def export_lines(
             batch = base.filter(start_time__gte=when).filter(
                 Q(start_time__gt=when) | Q(id__gt=pk)
             )
-        rows = list(batch.values_list(*EXPORT_FIELDS, "id")[:EXPORT_BATCH])
+        values, formatted = _export_values(batch)
+        rows = list(values[:EXPORT_BATCH])
         if not rows:
             return
         lines = []
         for row in rows:
-            values = list(row[:-1])
-            values[team_at] = team_names.get(values[team_at], "")
-            for at in times:
-                if values[at] is not None:
-                    values[at] = values[at].isoformat()
-            lines.append(writer.writerow(values))
+            out = list(row[:-2])
+            out[team_at] = team_names.get(out[team_at], "")
+            if not formatted:
+                for at in times:
+                    if out[at] is not None:
+                        out[at] = out[at].isoformat()
+            lines.append(writer.writerow(out))
         yield "".join(lines)
-        last = (rows[-1][1], rows[-1][-1])
+        key = rows[-1][-1]
+        if formatted:
+            key = EPOCH + dt.timedelta(microseconds=key)
+        last = (key, rows[-1][-2])

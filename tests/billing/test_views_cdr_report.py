@@ -103,9 +103,7 @@ def test_raw_only_filters_read_raw_rows_within_the_range(as_finance, calls):
 
 
 def test_direction_and_duration_filters(as_finance, calls, provider, team_a):
-    bulk_cdrs(
-        provider, team_a, count=2, start=NOW - dt.timedelta(hours=2), duration=5
-    )
+    bulk_cdrs(provider, team_a, count=2, start=NOW - dt.timedelta(hours=2), duration=5)
     inbound = as_finance.get(URL, {"direction": "inbound"}).context["report"]
     assert inbound.totals.calls == 2
     longer = as_finance.get(URL, {"min_duration": 60}).context["report"]
@@ -189,7 +187,9 @@ def test_detail_of_other_team_is_404(as_lead_b, calls):
 
 
 def test_detail_of_unknown_call_is_404(as_finance, calls):
-    assert as_finance.get(reverse("billing:cdr_detail", args=[999999])).status_code == 404
+    assert (
+        as_finance.get(reverse("billing:cdr_detail", args=[999999])).status_code == 404
+    )
 
 
 def test_report_does_not_write_audit_events(as_finance, calls):
