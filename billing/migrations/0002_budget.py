@@ -6,59 +6,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0003_subaccount_removed_at_subaccount_synced_at"),
-        ("billing", "0001_initial"),
+        ('accounts', '0003_subaccount_removed_at_subaccount_synced_at'),
+        ('billing', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Budget",
+            name='Budget',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "monthly_amount",
-                    models.DecimalField(decimal_places=5, max_digits=14),
-                ),
-                ("currency", models.CharField(default="INR", max_length=3)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "sub_account",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="budget",
-                        to="accounts.subaccount",
-                    ),
-                ),
-                (
-                    "updated_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('monthly_amount', models.DecimalField(decimal_places=5, max_digits=14)),
+                ('currency', models.CharField(default='INR', max_length=3)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('sub_account', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='budget', to='accounts.subaccount')),
+                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["sub_account__name"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("monthly_amount__gt", 0)),
-                        name="billing_budget_amount_positive",
-                    )
-                ],
+                'ordering': ['sub_account__name'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('monthly_amount__gt', 0)), name='billing_budget_amount_positive')],
             },
         ),
     ]
