@@ -320,6 +320,21 @@ def balance_overview(*, user: AnyUser) -> list[BalanceView]:
     return views
 
 
+def balance_summary(*, user: AnyUser) -> list[BalanceView]:
+    """Return each account's latest balance and rates, without history (dashboard)."""
+    require_admin_or_finance(user)
+    return [
+        BalanceView(
+            provider=provider,
+            snapshot=provider.balance_snapshots.order_by("-taken_at").first(),
+            history=[],
+            rate_7=consumption_rate(provider=provider, days=7),
+            rate_30=consumption_rate(provider=provider, days=30),
+        )
+        for provider in ProviderAccount.objects.order_by("label")
+    ]
+
+
 # --- transactions ----------------------------------------------------------------
 
 
