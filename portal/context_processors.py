@@ -28,6 +28,9 @@ def _items_for(user: object) -> list[NavItem]:
         NavItem("Billing", reverse("billing:index"), "billing"),
     ]
     if sees_all:
+        # Admins land on API health; finance may only read the alerts.
+        target = "monitoring:health" if is_admin else "monitoring:alert_list"
+        items.append(NavItem("Monitoring", reverse(target), "monitoring"))
         items.append(NavItem("Audit log", reverse("accounts:audit_list"), "audit"))
     if is_admin:
         items.append(NavItem("Users", reverse("accounts:user_list"), "users"))

@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "monitoring.context_processors.notifications",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -297,3 +298,38 @@ CDR_SYNC_BUDGET_SECONDS = _int(
 SYNC_LEASE_SECONDS = _int("SYNC_LEASE_SECONDS", 120)
 # First retry of a failed sync after this many seconds, doubling each time.
 SYNC_RETRY_BASE_SECONDS = _int("SYNC_RETRY_BASE_SECONDS", 30)
+
+# Monitoring and alerts.
+# Bearer token that /metrics requires; empty turns /metrics off (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Days of API call log kept; older rows are deleted daily, in batches.
+API_CALL_RETENTION_DAYS = _int("API_CALL_RETENTION_DAYS", 30)
+# Let alert webhooks call private and loopback addresses (tests, closed networks).
+ALERT_WEBHOOK_ALLOW_PRIVATE = _bool("ALERT_WEBHOOK_ALLOW_PRIVATE", False)
+# A CA file to trust for alert webhooks (empty: the system's CAs).
+ALERT_WEBHOOK_CA_BUNDLE = env.str("ALERT_WEBHOOK_CA_BUNDLE", default="")
+# The synthetic test call: from one of our numbers to a test line; empty: off.
+SYNTHETIC_CALL_FROM = env.str("SYNTHETIC_CALL_FROM", default="")
+SYNTHETIC_CALL_TO = env.str("SYNTHETIC_CALL_TO", default="")
+# Where Vobiz fetches the answer XML; empty: the portal's own hang-up document.
+SYNTHETIC_CALL_ANSWER_URL = env.str("SYNTHETIC_CALL_ANSWER_URL", default="")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "alerts-evaluate": {
+            "task": "monitoring.tasks.alerts_evaluate",
+            "schedule": 60.0,
+        },
+        "alert-deliveries-retry": {
+            "task": "monitoring.tasks.deliveries_retry",
+            "schedule": 60.0,
+        },
+        "api-calls-prune": {
+            "task": "monitoring.tasks.apicalls_prune",
+            "schedule": 24 * 3600.0,
+        },
+        "synthetic-call": {
+            "task": "monitoring.tasks.synthetic_call",
+            "schedule": _EVERY_15_MIN,
+        },
+    }
+)

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from monitoring import views as monitoring_views
 from portal import views
 
 portal_patterns = ([path("", views.dashboard, name="dashboard")], "portal")
@@ -10,4 +11,8 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("accounts.urls")),
     path("billing/", include("billing.urls")),
+    path("monitoring/", include("monitoring.urls")),
+    # Probes: no session; /metrics checks its own bearer token.
+    path("healthz", monitoring_views.healthz, name="healthz"),
+    path("metrics", monitoring_views.metrics_view, name="metrics"),
 ]
