@@ -21,11 +21,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m portal.envfile .env
 
 demo: venv .env
-	mkdir -p var
-	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py seed_demo
-	@echo "Portal on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DEMO_ADDR=$(HOST):$(PORT) $(PY) -m portal.demo
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -31,6 +31,7 @@ USERS = [
     ("viewer.support@demo.example", "Vic Viewer", GlobalRole.NONE, "Support", "viewer"),
     ("lead.sales@demo.example", "Sam Sales", GlobalRole.NONE, "Sales", "lead"),
 ]
+# Synced sub-accounts (the simulator's) are matched by the start of their name.
 
 
 class Command(BaseCommand):
@@ -46,10 +47,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             provider = self._provider()
-            teams = {
-                name: self._team(provider, name, kind, desc)
-                for name, kind, desc in TEAMS
-            }
+            teams = self._teams(provider)
             rows = [self._user(row, teams, options["reset_passwords"]) for row in USERS]
         self.stdout.write("\nDemo users (sign in at http://127.0.0.1:8000/login/):")
         for email, role, password in rows:
@@ -66,6 +64,22 @@ class Command(BaseCommand):
             auth_token=secrets.token_urlsafe(32),
             environment="sandbox",
         )
+
+    def _teams(self, provider: ProviderAccount) -> dict[str, SubAccount]:
+        """Use the synced sub-accounts when there are any, else create demo teams."""
+        synced = list(
+            SubAccount.objects.filter(provider_account=provider).order_by("pk")
+        )
+        if not synced:
+            return {
+                name: self._team(provider, name, kind, desc)
+                for name, kind, desc in TEAMS
+            }
+        wanted = {team for *_, team, _role in USERS if team}
+        return {
+            name: next((sa for sa in synced if sa.name.startswith(name)), synced[0])
+            for name in wanted
+        }
 
     def _team(
         self, provider: ProviderAccount, name: str, kind: str, description: str
