@@ -278,6 +278,7 @@ class EpochMicros(Func):
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"  # what IsoUtc prints, for other databases
 TIME_FIELDS = ("start_time", "answer_time", "end_time")
 
 
@@ -332,7 +333,7 @@ def export_lines(
             if not formatted:
                 for at in times:
                     if out[at] is not None:
-                        out[at] = out[at].isoformat()
+                        out[at] = out[at].astimezone(dt.UTC).strftime(ISO_UTC)
             lines.append(writer.writerow(out))
         yield "".join(lines)
         key = rows[-1][-1]

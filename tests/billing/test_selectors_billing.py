@@ -13,6 +13,7 @@ from billing import selectors
 from billing.filters import CdrCriteria
 from billing.models import Budget, Cdr
 from billing.reports import cdr as cdr_reports
+from billing.selectors.scope import scoped_cdrs, scoped_rollups
 from tests.billing.report_data import (
     balance_snapshot,
     bulk_cdrs,
@@ -191,7 +192,7 @@ def test_totals_from_rollups_equal_totals_from_raw_rows(
     )
     if criteria.sub_account_id == -1:
         criteria = replace(criteria, sub_account_id=team_b.pk)
-    cdrs, rollups = selectors._cdrs(None), selectors._rollups(None)
+    cdrs, rollups = scoped_cdrs(None), scoped_rollups(None)
     rolled = cdr_reports.figures(cdrs=cdrs, rollups=rollups, criteria=criteria)
     raw = cdr_reports.figures(
         cdrs=cdrs, rollups=rollups, criteria=replace(criteria, raw=True)
@@ -220,7 +221,7 @@ def test_totals_derive_asr_acd_minutes_and_pdd(provider, team_a):
     )
     totals = cdr_reports.report_totals(
         cdrs=Cdr.objects.all(),
-        rollups=selectors._rollups(None),
+        rollups=scoped_rollups(None),
         criteria=CdrCriteria(since=dt.date(2026, 11, 18), until=dt.date(2026, 11, 18)),
     )
     assert (totals.calls, totals.answered) == (4, 3)

@@ -50,9 +50,10 @@ def test_finance_export_streams_every_matching_row(as_finance, calls, monkeypatc
     rows = rows_of(response)
     assert len(rows) == 58 and len({r["uuid"] for r in rows}) == 58
     assert [r["start_time"] for r in rows] == sorted(r["start_time"] for r in rows)
-    assert rows[0]["start_time"] == "2026-11-19T12:00:00+00:00" or rows[0][
-        "start_time"
-    ].startswith("2026-11-19T12:00:00")
+    assert rows[0]["start_time"] == "2026-11-19T12:00:00Z"
+    assert rows[0]["answer_time"] == "2026-11-19T12:00:04Z"
+    assert rows[0]["end_time"] == ""
+    assert rows[0]["cost"] == "0.45000" and rows[0]["account_id"].startswith("SA_")
 
 
 def test_export_applies_the_filter_and_audits_it(as_finance, calls, team_b):
