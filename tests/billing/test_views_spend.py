@@ -169,3 +169,24 @@ def test_remove_budget_is_audited(as_finance, spend, team_a):
 def test_remove_needs_post(as_finance, spend, team_a):
     remove = reverse("billing:budget_remove", args=[team_a.pk])
     assert as_finance.get(remove).status_code == 405
+
+
+def test_spend_query_count_is_the_same_at_10_and_10000_calls(
+    as_finance, as_lead_a, provider, team_a, team_b
+):
+    from tests.conftest import MAX_LIST_QUERIES, count_queries
+
+    start = NOW - dt.timedelta(days=3)
+    bulk_cdrs(provider, team_a, count=10, start=start)
+
+    def both():
+        return (
+            count_queries(lambda: as_finance.get(URL)),
+            count_queries(lambda: as_lead_a.get(URL)),
+        )
+
+    small = both()
+    bulk_cdrs(provider, team_b, count=5_000, start=start, step_seconds=20)
+    bulk_cdrs(provider, team_a, count=4_990, start=start - dt.timedelta(days=40))
+    assert both() == small
+    assert max(small) <= MAX_LIST_QUERIES

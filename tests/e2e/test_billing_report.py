@@ -28,6 +28,13 @@ def test_finance_filters_the_report_by_direction_without_reload(
     page = login(finance_user)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Chart.js and charts.js must work under the CSP (no inline script or style).
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Billing"
     ).click()
