@@ -74,6 +74,7 @@ class CdrReportForm(forms.Form):
         # Always bound: no query string simply means "the defaults".
         values = data.copy() if data is not None else {}
         # Hangup causes are upper-case at Vobiz; accept what people type.
+        self._fill_default_dates(values)
         cause = values.get("hangup_cause")
         if isinstance(cause, str):
             values["hangup_cause"] = cause.strip().upper()
@@ -81,6 +82,18 @@ class CdrReportForm(forms.Form):
         # Only the user's own teams are choices: another team's id is refused.
         self.fields["sub_account"].choices = [("", "All sub-accounts"), *teams]  # type: ignore[attr-defined]
         self.fields["trunk"].choices = [("", "Any trunk"), *trunks]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _fill_default_dates(values: Any) -> None:
+        # Show the dates the report covers in the inputs (and in pushed URLs).
+        if not values.get("until"):
+            values["until"] = today_utc().isoformat()
+        if not values.get("since"):
+            try:
+                until = dt.date.fromisoformat(str(values["until"]))
+            except ValueError:
+                return
+            values["since"] = (until - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
