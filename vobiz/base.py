@@ -14,10 +14,13 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from vobiz.interfaces import Cache
-from vobiz.pagination import FetchPage
+from vobiz.pagination import FetchPage, patient
 from vobiz.transport import Auth, JSONDict, Replay, Reply, Request, Transport
 
 T = TypeVar("T")
+
+# Page-level waits continue the transport's backoff but never exceed a minute.
+PAGE_BACKOFF_CAP = 60.0
 
 
 class BaseClient:
@@ -26,6 +29,7 @@ class BaseClient:
     _transport: Transport
     _cache: Cache | None
     _auth_id: str
+    _patience_seconds: float
 
     @abstractmethod
     def _auth_headers(self, auth: Auth) -> dict[str, str]:
@@ -112,7 +116,17 @@ class BaseClient:
         def fetch(page: dict[str, int]) -> JSONDict:
             return self._call("GET", template, params={**(filters or {}), **page})
 
-        return fetch
+        return patient(
+            fetch,
+            patience_seconds=self._patience_seconds,
+            sleep=self._transport.sleep,
+            backoff=self._page_backoff,
+        )
+
+    def _page_backoff(self, failures: int) -> float:
+        # The transport has already backed off max_retries times for this page.
+        retries = self._transport.max_retries + failures
+        return min(PAGE_BACKOFF_CAP, self._transport.backoff_seconds(retries))
 
     def _cached(self, name: str, ttl: int, load: Callable[[], T]) -> T:
         if self._cache is None:

@@ -2,9 +2,10 @@
 
 HTTPS only; one pooled ``requests.Session``; a (connect, read) timeout on every
 request; retries with exponential backoff for network errors and 5xx; 429 is
-raised, never slept on; a shared circuit breaker; console tokens refreshed
-ahead of expiry; caching through the portal's cache; every attempt reported to
-an observer and logged with secrets removed.
+raised, never slept on (unless paging with ``patience_seconds``); a shared
+circuit breaker; console tokens refreshed ahead of expiry; caching through the
+portal's cache; every attempt reported to an observer and logged with secrets
+removed.
 
 The machinery lives in ``vobiz.transport`` (sending, retries, breaker),
 ``vobiz.reporting`` (observer and log) and ``vobiz.redact`` (secrets); the
@@ -109,8 +110,31 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
         pool_size: int = 10,
         token_store: TokenStore | None = None,
         jitter: Callable[[], float] = default_jitter,
+        patience_seconds: float = 0,
     ) -> None:
-        """Configure the client; refuse a base URL that is not https://."""
+        """Configure the client; refuse a base URL that is not https://.
+
+        ``patience_seconds`` makes the paginated iterators (``iter_cdrs``,
+        ``iter_transactions`` and every ``list_*``/``search_*``) outlast a fault
+        storm: when one page still fails after the transport's own retries
+        with a transient error (5xx, network, 429 or an open breaker), the
+        iterator sleeps (``Retry-After`` or the breaker's wait; otherwise the
+        backoff continued, capped at a minute) and asks for the same page
+        again, keeping its position so every record is yielded exactly once.
+        Each page gets up to ``patience_seconds`` of waiting; then the error is
+        raised.
+
+        The trade-off: while it waits, the caller holds its worker slot and any
+        lease, and a long iteration may take up to ``patience_seconds`` longer
+        per page; the longer a newest-first, offset-paged list (the ledger)
+        waits, the more new rows can shift it. In exchange the pages already
+        read are not fetched again. The default 0 raises at once, as before,
+        so a Celery task is re-queued with the countdown and starts its paging
+        again from its watermark; web requests should keep it at 0. Keep it
+        below the task's time limit and its lease renewal interval.
+        """
+        if patience_seconds < 0:
+            raise ValueError("patience_seconds must not be negative")
         transport = Transport(
             base_url,
             ca_bundle=ca_bundle,
@@ -130,6 +154,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
             auth_token,
             login=(login_email, login_password),
             token_store=token_store,
+            patience_seconds=patience_seconds,
         )
 
     def _bind(
@@ -141,6 +166,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
         *,
         login: tuple[str | None, str | None] = (None, None),
         token_store: TokenStore | None = None,
+        patience_seconds: float = 0,
     ) -> None:
         # Shared by __init__ and for_sub_account, which has no console login.
         if not auth_id or not auth_token:
@@ -153,6 +179,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
         self._token_lock = threading.RLock()
         self._login_email, self._login_password = login
         self._token_store = token_store
+        self._patience_seconds = patience_seconds
 
     def __repr__(self) -> str:
         base_url = self._transport.base_url
@@ -171,11 +198,17 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
     def for_sub_account(self, sa_auth_id: str, sa_token: str) -> VobizClient:
         """Return a client acting as a sub-account.
 
-        It shares this client's session, breaker, observer and cache, but has
-        no console login of its own.
+        It shares this client's session, breaker, observer, cache and page
+        patience, but has no console login of its own.
         """
         child = object.__new__(VobizClient)
-        child._bind(self._transport, self._cache, sa_auth_id, sa_token)
+        child._bind(
+            self._transport,
+            self._cache,
+            sa_auth_id,
+            sa_token,
+            patience_seconds=self._patience_seconds,
+        )
         return child
 
     # Auth

@@ -3,12 +3,24 @@
 Each takes ``fetch(params) -> page body`` and yields items lazily, asking for
 the next page only when the caller wants more. Every loop stops on an empty
 page, so a server that miscounts ``total`` cannot make it spin forever.
+
+``patient`` wraps a ``fetch`` so that a page that fails for a transient reason
+is asked for again after a wait, instead of ending the iteration.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+from vobiz.errors import (
+    CircuitOpen,
+    RateLimited,
+    ServerError,
+    TransportError,
+    VobizError,
+)
 
 Item = dict[str, Any]
 Page = Mapping[str, Any]
@@ -17,6 +29,56 @@ FetchPage = Callable[[dict[str, int]], Page]
 IsLast = Callable[[Page, int, int, int], bool]
 
 MAX_PAGE_SIZE = 100
+# A Retry-After of 0 (or a breaker about to close) must still cost patience,
+# or a page that keeps failing would be asked for in a tight loop.
+MIN_PAGE_WAIT = 0.5
+WAITABLE = (ServerError, TransportError, RateLimited, CircuitOpen)
+
+logger = logging.getLogger("vobiz.pagination")
+
+
+def patient(
+    fetch: FetchPage,
+    *,
+    patience_seconds: float,
+    sleep: Callable[[float], None],
+    backoff: Callable[[int], float],
+) -> FetchPage:
+    """Return ``fetch`` made to ask again for a page that failed transiently.
+
+    A ``ServerError``, ``TransportError``, ``RateLimited`` or ``CircuitOpen``
+    that is ``transient`` is waited out (``retry_after`` when the error names
+    one, else ``backoff(failures so far)``) and the same page is fetched again,
+    so the iterator's position is kept and no record is yielded twice. The
+    patience is per page: a page that keeps failing gets up to
+    ``patience_seconds`` of waiting in total, and the next page starts afresh.
+    A wait that would overrun the patience is not started; the error is
+    raised. With no patience ``fetch`` is returned as it is.
+    """
+    if patience_seconds <= 0:
+        return fetch
+
+    def fetch_patiently(params: dict[str, int]) -> Page:
+        waited, failures = 0.0, 0
+        while True:
+            try:
+                return fetch(params)
+            except WAITABLE as error:
+                wait = _wait_before_refetch(error, failures, backoff)
+                if not error.transient or waited + wait > patience_seconds:
+                    raise
+                logger.warning(
+                    "vobiz_page_wait params=%s wait=%.1f waited=%.1f error=%s",
+                    params,
+                    wait,
+                    waited,
+                    error,
+                )
+                sleep(wait)
+                waited += wait
+                failures += 1
+
+    return fetch_patiently
 
 
 def paginate_items(
@@ -83,6 +145,15 @@ def _offset(
         total = total_of(body)
         if (offset >= total) if total is not None else len(items) < limit:
             return
+
+
+def _wait_before_refetch(
+    error: VobizError, failures: int, backoff: Callable[[int], float]
+) -> float:
+    # Vobiz (or the breaker) said how long; asking sooner is only refused again.
+    if isinstance(error, RateLimited | CircuitOpen):
+        return max(error.retry_after, MIN_PAGE_WAIT)
+    return max(backoff(failures), MIN_PAGE_WAIT)
 
 
 def _past_total(size_key: str) -> IsLast:
