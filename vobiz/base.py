@@ -62,6 +62,7 @@ class BaseClient:
         first_attempt: int = 1,
         **path: str,
     ) -> JSONDict:
+        """Send one call to ``template`` filled with ``path``; return its body."""
         req = self._request(
             method,
             template,
@@ -89,6 +90,7 @@ class BaseClient:
         first_attempt: int = 1,
         path: Mapping[str, str] | None = None,
     ) -> Request:
+        """Build the request; headers and secrets are read again per attempt."""
         extra = dict(headers or {})
         return Request(
             method=method,
@@ -105,14 +107,18 @@ class BaseClient:
         )
 
     def _send(self, req: Request) -> Reply:
+        """Send ``req`` through the shared transport as this account."""
         return self._transport.send(req, sub_account=self._sub_account())
 
     def _sub_account(self) -> str | None:
+        """Return this client's auth id when it acts as a sub-account."""
         return self._auth_id if self._auth_id.startswith("SA_") else None
 
     def _pages(
         self, template: str, filters: Mapping[str, Any] | None = None
     ) -> FetchPage:
+        """Return a page fetcher for ``template``, patient if so configured."""
+
         def fetch(page: dict[str, int]) -> JSONDict:
             return self._call("GET", template, params={**(filters or {}), **page})
 
@@ -124,11 +130,13 @@ class BaseClient:
         )
 
     def _page_backoff(self, failures: int) -> float:
+        """Return the wait after a page failed ``failures`` times at page level."""
         # The transport has already backed off max_retries times for this page.
         retries = self._transport.max_retries + failures
         return min(PAGE_BACKOFF_CAP, self._transport.backoff_seconds(retries))
 
     def _cached(self, name: str, ttl: int, load: Callable[[], T]) -> T:
+        """Return the cached ``name``, or ``load()`` it and keep it ``ttl`` s."""
         if self._cache is None:
             return load()
         key = self._cache_key(name)
@@ -139,10 +147,12 @@ class BaseClient:
         return value
 
     def _forget(self, name: str) -> None:
+        """Drop the cached ``name`` after a write that changed it."""
         if self._cache is not None:
             self._cache.delete(self._cache_key(name))
 
     def _cache_key(self, name: str) -> str:
+        """Return the key of ``name``, per host and account."""
         return f"vobiz:{self._transport.host}:{self._auth_id}:{name}"
 
 

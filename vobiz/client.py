@@ -244,6 +244,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
             return self._refresh_from(tokens)
 
     def _refresh_from(self, tokens: Tokens) -> Tokens:
+        """Renew ``tokens``; fall back to the shared store, then to a new login."""
         try:
             reply = self._call(
                 "POST",
@@ -264,6 +265,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
         return self._keep_tokens(reply)
 
     def _keep_tokens(self, reply: JSONDict) -> Tokens:
+        """Take the token pair from a login or refresh reply and store it."""
         access, refresh = reply.get("access_token"), reply.get("refresh_token")
         if not (isinstance(access, str) and isinstance(refresh, str)):
             raise UnexpectedResponse("token response without access and refresh tokens")
@@ -283,19 +285,23 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
         return tokens
 
     def _current_tokens(self) -> Tokens | None:
+        """Return the tokens in memory, else those in the shared store."""
         if self._tokens is None:
             self._tokens = self._stored_tokens()
         return self._tokens
 
     def _stored_tokens(self) -> Tokens | None:
+        """Return the tokens the token store holds, if there is one."""
         return self._token_store.load() if self._token_store is not None else None
 
     def _console_enabled(self) -> bool:
+        """Return whether Bearer calls are possible (a login or stored tokens)."""
         return bool(self._login_email and self._login_password) or (
             self._current_tokens() is not None
         )
 
     def _access_token(self) -> str:
+        """Return an access token with at least five minutes left."""
         with self._token_lock:
             tokens = self._current_tokens()
             if tokens is None:
@@ -305,6 +311,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
             return tokens.access_token
 
     def _auth_headers(self, auth: Auth) -> dict[str, str]:
+        """Return the REST pair, the Bearer header or nothing, as ``auth`` says."""
         if auth is Auth.REST:
             return {"X-Auth-ID": self._auth_id, "X-Auth-Token": self._auth_token}
         if auth is Auth.BEARER:
@@ -314,6 +321,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
     def _known_secrets(
         self, json: Mapping[str, Any] | None, headers: Mapping[str, str]
     ) -> tuple[str, ...]:
+        """Return every secret this call could see echoed back in an error."""
         found = [self._auth_token, self._login_password or ""]
         if self._tokens is not None:
             found += [self._tokens.access_token, self._tokens.refresh_token]

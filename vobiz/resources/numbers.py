@@ -89,6 +89,7 @@ class NumberMethods(BaseClient):
             return number if isinstance(number, dict) else reply
 
     def _owned_number(self, e164: str) -> PhoneNumber | None:
+        """Return ``e164`` if this account owns it (did the purchase land?)."""
         for number in self.list_numbers(search=e164):
             if number.get("e164") == e164 and number.get("account_id") in (
                 None,
