@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import smtplib
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -102,9 +103,9 @@ def _send_webhook(delivery: Delivery, now: dt.datetime) -> webhooks.PostResult:
         return webhooks.PostResult(None, "No URL or secret.", 0.0, final=True)
     body = json.dumps(payload(delivery, now), separators=(",", ":")).encode()
     return webhooks.post(
-        channel.url.reveal(),  # type: ignore[union-attr]
+        channel.url.reveal(),
         body,
-        secret=channel.secret.reveal(),  # type: ignore[union-attr]
+        secret=channel.secret.reveal(),
         delivery_id=delivery.pk,
         event=delivery.event,
     )
@@ -221,7 +222,7 @@ def deliveries_create(*, alert: Alert, event: str, now: dt.datetime) -> list[Del
         ]
     )
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+        transaction.on_commit(partial(_enqueue, delivery.pk))
     return deliveries
 
 

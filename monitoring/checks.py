@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from kombu import Connection
+from kombu.connection import Connection
 
 from monitoring import selectors
 
@@ -52,7 +52,7 @@ def check_database() -> bool:
     """Run `SELECT 1`."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-        return cursor.fetchone() == (1,)
+        return bool(cursor.fetchone() == (1,))
 
 
 def check_cache() -> bool:
@@ -73,7 +73,7 @@ def check_broker() -> bool:
         # kombu's filesystem transport "connects" to anything; check the folder.
         folder = Path(str(options.get("data_folder_in", "")))
         return folder.is_dir()
-    with Connection(
+    with Connection(  # type: ignore[no-untyped-call]
         url, connect_timeout=BROKER_TIMEOUT, transport_options=options
     ) as conn:
         conn.ensure_connection(

@@ -102,7 +102,7 @@ class RuleFieldsForm(forms.Form):
 
     def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind = kind
+        self.fixed_kind = kind
         if kind in RULE_HELP:
             self._describe(kind)
 
@@ -115,7 +115,7 @@ class RuleFieldsForm(forms.Form):
         )
 
     def rule_kind(self) -> str | None:
-        return self.kind
+        return self.fixed_kind
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

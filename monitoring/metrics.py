@@ -28,6 +28,7 @@ from billing.selectors import consumption_rate, runway_days
 from monitoring import selectors
 from monitoring.choices import AlertState, RuleKind
 from monitoring.models import Alert, ApiCall, SyntheticCheck
+from monitoring.rules.calls import answered_q
 from vobiz.breaker import CLOSED, HALF_OPEN, OPEN
 
 WINDOW = dt.timedelta(hours=1)
@@ -287,7 +288,7 @@ class PortalCollector(Collector):
             .values("sub_account__name")
             .annotate(
                 n=Count("id"),
-                answered=Count("id", filter=Q(billsec__gt=0)),
+                ok=Count("id", filter=answered_q()),
                 billsec=Sum("billsec"),
             )
             .order_by("sub_account__name")
@@ -295,8 +296,8 @@ class PortalCollector(Collector):
         for row in rows:
             name = row["sub_account__name"]
             calls.add_metric([name], row["n"])
-            asr.add_metric([name], row["answered"] / row["n"] if row["n"] else 0)
-            answered = row["answered"]
+            asr.add_metric([name], row["ok"] / row["n"] if row["n"] else 0)
+            answered = row["ok"]
             seconds = Decimal(row["billsec"] or 0)
             acd.add_metric([name], float(seconds / answered) if answered else 0)
         yield calls

@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from accounts.models import require_admin
 from monitoring import channels, checks, metrics, selectors, services
@@ -317,4 +317,6 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(metrics.render(), content_type=CONTENT_TYPE_LATEST)
+    # Every metric name is a classic one, so the 0.0.4 text format is exact and
+    # every Prometheus version reads it.
+    return HttpResponse(metrics.render(), content_type=CONTENT_TYPE_PLAIN_0_0_4)

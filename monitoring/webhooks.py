@@ -16,6 +16,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -28,7 +29,7 @@ EVENT_HEADER = "X-Portal-Event"
 # Connect and read timeouts: a slow receiver must not hold a worker for long.
 TIMEOUT = (3.05, 5.0)
 
-Resolver = Callable[..., list[tuple[object, ...]]]
+Resolver = Callable[..., list[tuple[Any, ...]]]
 
 
 def allow_private() -> bool:
@@ -52,10 +53,10 @@ def _forbidden(address: str) -> str | None:
     for attribute, label in (
         ("is_loopback", "a loopback"),
         ("is_link_local", "a link-local"),
-        ("is_private", "a private"),
-        ("is_multicast", "a multicast"),
         ("is_unspecified", "an unspecified"),
+        ("is_multicast", "a multicast"),
         ("is_reserved", "a reserved"),
+        ("is_private", "a private"),
     ):
         if getattr(ip, attribute):
             return label

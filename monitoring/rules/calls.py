@@ -42,7 +42,8 @@ PREMIUM_PREFIXES = (
 )
 
 
-def _answered() -> Q:
+def answered_q() -> Q:
+    """Match answered calls (the same test the rollups use)."""
     return Q(billsec__gt=0) | Q(answer_time__isnull=False)
 
 
@@ -71,7 +72,7 @@ def asr_drop(rule: AlertRule, now: dt.datetime) -> list[Finding]:
         )
         .filter(sub_account_id__isnull=False)
         .values("sub_account_id")
-        .annotate(calls=Count("id"), answered=Count("id", filter=_answered()))
+        .annotate(calls=Count("id"), ok=Count("id", filter=answered_q()))
         if row["calls"] >= minimum
     }
     first_day = start.astimezone(dt.UTC).date()
@@ -86,14 +87,14 @@ def asr_drop(rule: AlertRule, now: dt.datetime) -> list[Finding]:
             )
         )
         .values("sub_account_id")
-        .annotate(calls=Sum("calls"), answered=Sum("answered"))
+        .annotate(calls=Sum("calls"), ok=Sum("answered"))
         if row["calls"] >= minimum
     }
     teams = _teams(baseline)
     findings = []
     for team_id, base in baseline.items():
-        now_asr = _asr(recent[team_id]["answered"], recent[team_id]["calls"])
-        base_asr = _asr(base["answered"], base["calls"])
+        now_asr = _asr(recent[team_id]["ok"], recent[team_id]["calls"])
+        base_asr = _asr(base["ok"], base["calls"])
         if base_asr <= 0 or now_asr >= ratio * base_asr:
             continue
         team = teams[team_id]
