@@ -91,11 +91,19 @@ class Cdr(models.Model):
     """
 
     uuid = models.UUIDField(unique=True)
+    # No database-level foreign keys on this, the biggest table: each would queue a
+    # check per inserted row at commit and halve the ingest rate. The ingest sets
+    # both ids from rows it has just read, and Django still applies on_delete.
     provider_account = models.ForeignKey(
-        ProviderAccount, on_delete=models.CASCADE, related_name="+"
+        ProviderAccount, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     sub_account = models.ForeignKey(
-        SubAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        SubAccount,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     account_auth_id = models.CharField(max_length=40)
     start_time = models.DateTimeField()

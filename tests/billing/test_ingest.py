@@ -60,7 +60,7 @@ def test_parse_accepts_json_and_csv_shapes(provider, owners, team_a):
     from_json = parse_cdr(raw, provider_id=provider.pk, owners=owners)
     from_csv = parse_cdr(as_csv, provider_id=provider.pk, owners=owners)
     assert from_json == from_csv
-    assert from_json[2] == team_a.pk
+    assert from_json[2] == str(team_a.pk)
 
 
 @pytest.mark.parametrize(
