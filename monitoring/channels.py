@@ -151,7 +151,7 @@ def _claim(delivery_id: int, now: dt.datetime) -> Delivery | None:
     """Take a delivery that is due, or return None if it is not (or taken)."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("channel", "alert__sub_account")
             .filter(pk=delivery_id)
             .filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])

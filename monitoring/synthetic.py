@@ -88,7 +88,7 @@ def synthetic_call_run(
     account is still running (a test call costs money; two must not overlap).
     """
     numbers = synthetic_numbers()
-    lease = f"monitoring:synthetic:{provider.pk}"
+    lease = f"monitoring:synthetic:{provider.auth_id}"
     if numbers is None or not cache.add(lease, 1, LEASE_SECONDS):
         return None
     try:

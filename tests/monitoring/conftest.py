@@ -17,17 +17,26 @@ from django.utils import timezone
 
 from billing.ingest import ingest_cdrs, parse_cdr
 from monitoring.models import AlertRule, ApiCall
+from monitoring.services import EVALUATE_LEASE_KEY
 from portal.sync import owner_map
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 
 
+# Keys these tests set in the shared cache. They are deleted one by one: on Redis
+# `cache.clear()` would flush the whole database, other test runs' keys included.
+TEST_KEYS = [
+    EVALUATE_LEASE_KEY,
+    "vobiz:breaker:MA_ACME0001",
+    "monitoring:synthetic:MA_ACME0001",
+]
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    # Breaker state and the evaluation lease live in the (shared) cache.
-    cache.clear()
+    cache.delete_many(TEST_KEYS)
     yield
-    cache.clear()
+    cache.delete_many(TEST_KEYS)
 
 
 def seeded_rule(kind: str) -> AlertRule:

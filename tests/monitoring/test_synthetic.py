@@ -168,7 +168,7 @@ def test_nothing_happens_unless_numbers_are_configured(api, provider, settings):
 
 
 def test_two_checks_of_one_account_never_overlap(api, provider):
-    cache.add(f"monitoring:synthetic:{provider.pk}", 1, 60)
+    cache.add(f"monitoring:synthetic:{provider.auth_id}", 1, 60)
     assert synthetic.synthetic_call_run(provider=provider) is None
     assert len(api.calls) == 0
 
