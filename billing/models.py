@@ -137,6 +137,13 @@ class Cdr(models.Model):
             models.Index(
                 fields=["sub_account", "-start_time", "-id"], name="billing_cdr_sa_time"
             ),
+            # Covering (PostgreSQL only): hangup causes per date range, for every
+            # team or one, by an index-only scan; the rollups do not keep causes.
+            models.Index(
+                fields=["start_time"],
+                include=["sub_account", "direction", "hangup_cause"],
+                name="billing_cdr_time_cover",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -244,7 +244,8 @@ def hangup_causes(
     rows = (
         cdrs.filter(criteria.cdr_q())
         .values("hangup_cause")
-        .annotate(n=Count("id"))
+        # COUNT(*) needs no column outside the covering index: index-only scan.
+        .annotate(n=Count("*"))
         .order_by("-n", "hangup_cause")
     )
     counted = [(r["hangup_cause"] or "(none)", r["n"]) for r in rows]
