@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import importlib
 import json
 import ssl
 import threading
@@ -12,6 +13,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -37,6 +39,16 @@ def _clean_cache():
     cache.delete_many(TEST_KEYS)
     yield
     cache.delete_many(TEST_KEYS)
+
+
+@pytest.fixture(autouse=True)
+def _default_rules(request):
+    """Put the seeded rules back if a transactional test (e2e) flushed them."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("db")
+    migration = importlib.import_module("monitoring.migrations.0004_seed_alert_rules")
+    migration.seed(django_apps, None)
 
 
 def seeded_rule(kind: str) -> AlertRule:
