@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from monitoring.models import (
     Notification,
     NotificationChannel,
 )
+from monitoring.webhooks import validate_webhook_url
 
 logger = logging.getLogger("monitoring.alerts")
 
@@ -287,7 +289,13 @@ def channel_create(
     url: str = "",
     enabled: bool = True,
 ) -> tuple[NotificationChannel, str | None]:
-    """Add a channel; a webhook gets a new signing secret, returned only here."""
+    """Add a channel; a webhook gets a new signing secret, returned only here.
+
+    A webhook URL is checked again here (https, public addresses only), not
+    only by the form, so no caller can store one that points inward.
+    """
+    if kind == ChannelKind.WEBHOOK:
+        url = _checked_url(url)
     secret = secrets.token_urlsafe(32) if kind == ChannelKind.WEBHOOK else None
     channel = NotificationChannel(
         name=name,
@@ -326,6 +334,7 @@ def channel_update(
     if locked.kind == ChannelKind.EMAIL:
         locked.email_to = email_to
     elif url:
+        url = _checked_url(url)
         locked.url, locked.url_display = url, url_display(url)
     locked.full_clean()
     locked.save()
@@ -339,6 +348,13 @@ def channel_update(
             after={**after, "url": "changed" if url else "unchanged"},
         )
     return locked
+
+
+def _checked_url(url: str) -> str:
+    try:
+        return validate_webhook_url(url)
+    except ValidationError as exc:
+        raise ValidationError({"url": exc.messages}) from exc
 
 
 @transaction.atomic

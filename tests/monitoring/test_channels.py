@@ -262,3 +262,15 @@ def test_the_secret_and_url_path_stay_out_of_the_audit_log(admin_user, receiver)
         .get(pk=channel.pk)
     )
     assert secret not in secret_at_rest and "abc123hidden" not in url_at_rest
+
+
+def test_the_service_refuses_an_inward_url_whatever_the_caller(admin_user):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        services.channel_create(
+            actor=admin_user, name="Inward", kind="webhook", url="https://10.0.0.1/x"
+        )
+    assert "private" in exc.value.message_dict["url"][0]
+    assert not Delivery.objects.exists()
+    assert not AuditEvent.objects.filter(action="alert_channel.create").exists()

@@ -1,5 +1,4 @@
-"""Reads of the monitoring app: request log, API health, alerts, channels,
-deliveries, notifications and synthetic checks. Every read takes the user."""
+"""Reads for the API request log and the API health page (admins)."""
 
 from __future__ import annotations
 
@@ -9,35 +8,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet
-from django.http import QueryDict
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import (
-    ProviderAccount,
-    User,
-    require_admin,
-    require_admin_or_finance,
-)
-from monitoring.choices import FAILURE_OUTCOMES, AlertState, Outcome
-from monitoring.filters import AlertFilter, ApiCallFilter, DeliveryFilter
-from monitoring.models import (
-    Alert,
-    AlertRule,
-    ApiCall,
-    Delivery,
-    Notification,
-    NotificationChannel,
-    SyncState,
-    SyntheticCheck,
-)
+from accounts.models import ProviderAccount, require_admin
+from monitoring.choices import FAILURE_OUTCOMES, Outcome
+from monitoring.filters import ApiCallFilter
+from monitoring.models import ApiCall, SyncState, SyntheticCheck
+from monitoring.selectors.common import AnyUser, Filters
 from portal.provider import breaker_for
-
-AnyUser = User | AnonymousUser
-Filters = QueryDict | dict[str, Any] | None
 
 WINDOWS = {"1h": dt.timedelta(hours=1), "24h": dt.timedelta(hours=24)}
 # Rows read for percentiles where the database cannot compute them (SQLite):
@@ -347,101 +327,3 @@ def api_health_summary(*, user: AnyUser) -> dict[str, Any]:
         "open_breakers": [b for b in breakers if b.state != "closed"],
         "breaker_count": len(breakers),
     }
-
-
-# --- alerts and rules ---------------------------------------------------------
-
-
-def alert_list(*, user: AnyUser, filters: Filters = None) -> AlertFilter:
-    """Return the filter over alerts, newest first (admins and finance)."""
-    require_admin_or_finance(user)
-    queryset = Alert.objects.visible_to(user).select_related("sub_account")
-    return AlertFilter(filters or None, queryset=queryset)
-
-
-def alert_get(*, user: AnyUser, alert_id: int) -> Alert:
-    """Return one alert (admins and finance), or raise 404."""
-    require_admin_or_finance(user)
-    return get_object_or_404(
-        Alert.objects.visible_to(user).select_related("rule", "sub_account"),
-        pk=alert_id,
-    )
-
-
-def alert_deliveries(*, user: AnyUser, alert: Alert) -> list[Delivery]:
-    """Return the deliveries of one alert (admins only see the delivery log)."""
-    if not getattr(user, "is_admin", False):
-        return []
-    return list(alert.deliveries.select_related("channel").order_by("created_at", "pk"))
-
-
-def open_alerts(*, user: AnyUser, limit: int = 8) -> dict[str, Any]:
-    """Return the count and the newest of the firing alerts (admins and finance)."""
-    require_admin_or_finance(user)
-    firing = Alert.objects.visible_to(user).filter(state=AlertState.FIRING)
-    return {
-        "count": firing.count(),
-        "items": list(firing.select_related("sub_account")[:limit]),
-    }
-
-
-def rule_list(*, user: AnyUser) -> QuerySet[AlertRule]:
-    """Return every alert rule with its count of firing alerts (admins)."""
-    require_admin(user)
-    return AlertRule.objects.select_related("sub_account").annotate(
-        firing=Count("alerts", filter=Q(alerts__state=AlertState.FIRING))
-    )
-
-
-def rule_get(*, user: AnyUser, rule_id: int) -> AlertRule:
-    """Return one alert rule (admins), or raise 404."""
-    require_admin(user)
-    return get_object_or_404(
-        AlertRule.objects.select_related("sub_account"), pk=rule_id
-    )
-
-
-# --- channels and deliveries --------------------------------------------------
-
-
-def channel_list(*, user: AnyUser) -> QuerySet[NotificationChannel]:
-    """Return every channel with its delivery counts (admins)."""
-    require_admin(user)
-    return NotificationChannel.objects.annotate(
-        sent=Count("deliveries", filter=Q(deliveries__status="sent")),
-        failed=Count("deliveries", filter=Q(deliveries__status="failed")),
-    ).order_by("name")
-
-
-def channel_get(*, user: AnyUser, channel_id: int) -> NotificationChannel:
-    """Return one channel (admins), or raise 404."""
-    require_admin(user)
-    return get_object_or_404(NotificationChannel, pk=channel_id)
-
-
-def delivery_list(*, user: AnyUser, filters: Filters = None) -> DeliveryFilter:
-    """Return the filter over the delivery log, newest first (admins)."""
-    require_admin(user)
-    queryset = Delivery.objects.select_related("channel", "alert")
-    return DeliveryFilter(filters or None, queryset=queryset)
-
-
-# --- notifications and synthetic checks ---------------------------------------
-
-
-def notification_list(*, user: AnyUser) -> QuerySet[Notification]:
-    """Return the user's own notifications with their alerts."""
-    return Notification.objects.for_user(user).select_related(
-        "alert", "alert__sub_account"
-    )
-
-
-def unread_count(*, user: AnyUser) -> int:
-    """Return how many of the user's notifications are unread (one query)."""
-    return Notification.objects.for_user(user).unread().count()
-
-
-def synthetic_list(*, user: AnyUser) -> QuerySet[SyntheticCheck]:
-    """Return synthetic test calls, newest first (admins)."""
-    require_admin(user)
-    return SyntheticCheck.objects.select_related("provider_account")

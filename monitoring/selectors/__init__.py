@@ -1,0 +1,71 @@
+"""Reads of the monitoring app, always scoped by the user (see STYLE.md).
+
+`api` serves the request log and API health (also read by /metrics);
+`alerts` the alert, rule, channel, delivery, notification and test-call pages.
+"""
+
+from monitoring.selectors.alerts import (
+    alert_deliveries,
+    alert_get,
+    alert_list,
+    channel_get,
+    channel_list,
+    delivery_list,
+    notification_list,
+    open_alerts,
+    rule_get,
+    rule_list,
+    synthetic_list,
+    unread_count,
+)
+from monitoring.selectors.api import (
+    PERCENTILE_SAMPLE,
+    WINDOWS,
+    BreakerView,
+    EndpointStats,
+    PercentileCont,
+    SyncView,
+    Totals,
+    api_health,
+    api_health_summary,
+    apicall_list,
+    breaker_states,
+    endpoint_stats,
+    error_label,
+    errors_by_code,
+    percentile,
+    sync_states,
+    totals_of,
+)
+
+__all__ = [
+    "PERCENTILE_SAMPLE",
+    "WINDOWS",
+    "BreakerView",
+    "EndpointStats",
+    "PercentileCont",
+    "SyncView",
+    "Totals",
+    "alert_deliveries",
+    "alert_get",
+    "alert_list",
+    "api_health",
+    "api_health_summary",
+    "apicall_list",
+    "breaker_states",
+    "channel_get",
+    "channel_list",
+    "delivery_list",
+    "endpoint_stats",
+    "error_label",
+    "errors_by_code",
+    "notification_list",
+    "open_alerts",
+    "percentile",
+    "rule_get",
+    "rule_list",
+    "sync_states",
+    "synthetic_list",
+    "totals_of",
+    "unread_count",
+]
