@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from accounts.models import (
@@ -58,21 +59,46 @@ class ReportScope:
 
 def report_scope(*, user: AnyUser) -> ReportScope:
     """Return the user's teams (for the filter and the scope), trunks and currency."""
-    from trunks.models import Trunk
-
     teams = list(
         report_sub_accounts(user=user).values_list(
             "pk", "name", "provider_account__currency"
         )
     )
-    trunks = Trunk.objects.visible_to(user).order_by("name", "pk")
+    ids = None if getattr(user, "sees_all_teams", False) else [t[0] for t in teams]
     currency = teams[0][2] if teams else account_currency()
     return ReportScope(
         teams=[(pk, name) for pk, name, _ in teams],
-        trunks=list(trunks.values_list("remote_id", "name")),
-        ids=None if getattr(user, "sees_all_teams", False) else [t[0] for t in teams],
+        trunks=trunk_choices(ids),
+        ids=ids,
         currency=currency,
     )
+
+
+TRUNK_CHOICES_SECONDS = 60
+
+
+def trunk_choices(ids: list[int] | None) -> list[tuple[str, str]]:
+    """Return (remote id, name) of the teams' trunks, cached for a minute.
+
+    Only the filter's choices come from here; which calls a user sees is decided
+    by the team ids, never by this list, so a minute-old list cannot leak data.
+    Caching it keeps the report within its query budget.
+    """
+    from trunks.models import Trunk
+
+    key = "billing:trunks:" + (
+        "all" if ids is None else ",".join(map(str, sorted(ids)))
+    )
+
+    def load() -> list[tuple[str, str]]:
+        trunks = (
+            Trunk.objects.all()
+            if ids is None
+            else Trunk.objects.filter(sub_account_id__in=ids)
+        )
+        return list(trunks.order_by("name", "pk").values_list("remote_id", "name"))
+
+    return cache.get_or_set(key, load, TRUNK_CHOICES_SECONDS) or []
 
 
 def account_currency() -> str:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from billing.models import Cdr
+from billing.selectors.scope import trunk_choices
 from tests.billing.report_data import bulk_cdrs
 from tests.conftest import MAX_LIST_QUERIES, count_queries
 from tests.factories import UserFactory
@@ -25,6 +26,16 @@ A_NUMBER = "+911111111111"
 def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_trunk_choices():
+    """Forget trunk choices cached by earlier tests (only our own keys)."""
+    from django.core.cache import cache
+
+    cache.delete_many(["billing:trunks:all", "billing:trunks:"])
+    yield
+    cache.delete_many(["billing:trunks:all", "billing:trunks:"])
 
 
 @pytest.fixture
@@ -165,6 +176,7 @@ def test_query_count_does_not_grow_with_rows(
 ):
     start = NOW - dt.timedelta(days=3)
     bulk_cdrs(provider, team_a, count=10, start=start)
+    _queries(as_finance, params), _queries(as_lead_a, params)  # warm the trunk list
     small = (_queries(as_finance, params), _queries(as_lead_a, params))
     bulk_cdrs(provider, team_b, count=5_000, start=start, step_seconds=20)
     bulk_cdrs(provider, team_a, count=4_990, start=start, step_seconds=20)
@@ -195,3 +207,27 @@ def test_detail_of_unknown_call_is_404(as_finance, calls):
 def test_report_does_not_write_audit_events(as_finance, calls):
     as_finance.get(URL)
     assert not AuditEvent.objects.exists()
+
+
+def test_trunk_filter_reads_raw_rows_of_that_trunk(
+    as_finance, as_lead_b, provider, team_a, team_b
+):
+    from django.core.cache import cache
+
+    from trunks.models import Trunk
+
+    Trunk.objects.create(
+        provider_account=provider, sub_account=team_a, remote_id="trk_a", name="Desk"
+    )
+    cache.delete(f"billing:trunks:{team_b.pk}")
+    start = NOW - dt.timedelta(days=1)
+    bulk_cdrs(provider, team_a, count=4, start=start, trunk_remote_id="trk_a")
+    bulk_cdrs(provider, team_a, count=3, start=start)
+    response = as_finance.get(URL, {"trunk": "trk_a"})
+    report = response.context["report"]
+    assert report.source == "raw" and report.totals.calls == 4
+    assert b"Desk" in response.content
+    # Team B's lead has no such trunk to choose: refused, nothing shown.
+    refused = as_lead_b.get(URL, {"trunk": "trk_a"})
+    assert refused.status_code == 400 and refused.context["report"] is None
+    assert trunk_choices([team_b.pk]) == []
