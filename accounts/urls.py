@@ -17,6 +17,12 @@ urlpatterns = [
         "password/set/<uidb64>/<token>/", auth_views.password_set, name="password_set"
     ),
     path("password/set/done/", auth_views.password_set_done, name="password_set_done"),
+    path("login/verify/", auth_views.otp_verify, name="otp_verify"),
+    path("account/2fa/", auth_views.otp_manage, name="otp_manage"),
+    path("account/2fa/setup/", auth_views.otp_setup, name="otp_setup"),
+    path("account/2fa/codes/", auth_views.otp_backup_codes, name="otp_backup_codes"),
+    path("account/2fa/disable/", auth_views.otp_disable, name="otp_disable"),
+    path("users/<int:pk>/2fa-reset/", auth_views.otp_reset, name="otp_reset"),
     path("sub-accounts/", views.subaccount_list, name="subaccount_list"),
     path("sub-accounts/new/", views.subaccount_create, name="subaccount_create"),
     path("sub-accounts/<int:pk>/", views.subaccount_detail, name="subaccount_detail"),

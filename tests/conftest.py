@@ -52,10 +52,20 @@ def team_b(provider):
     return SubAccountFactory(provider_account=provider, name="Team B")
 
 
+def with_second_factor(user):
+    """Give a user a confirmed TOTP device (admins must have one)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    return user
+
+
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(
-        email="admin@example.com", full_name="Ada Admin", role=GlobalRole.ADMIN
+    return with_second_factor(
+        UserFactory(
+            email="admin@example.com", full_name="Ada Admin", role=GlobalRole.ADMIN
+        )
     )
 
 
@@ -87,10 +97,22 @@ def lead_b(team_b):
     return user
 
 
-def _client_for(user) -> Client:
+def verified_client(user) -> Client:
+    """Return a client signed in as `user`, past the second factor if they have one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     client = Client()
     client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
+
+
+_client_for = verified_client
 
 
 @pytest.fixture
