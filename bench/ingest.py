@@ -41,7 +41,9 @@ def generate(count: int, accounts: list[str], seed: int = 42) -> list[dict[str, 
             "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
             "account_id": rng.choice(accounts),
             "start_time": start.isoformat().replace("+00:00", "Z"),
-            "answer_time": (start + dt.timedelta(seconds=ring)).isoformat() if answered else None,
+            "answer_time": (
+                (start + dt.timedelta(seconds=ring)).isoformat() if answered else None
+            ),
             "end_time": (start + dt.timedelta(seconds=ring + billsec)).isoformat(),
             "call_direction": rng.choice(("inbound", "outbound")),
             "caller_id_number": f"+9180{rng.randint(10**7, 10**8 - 1)}",
@@ -93,9 +95,13 @@ def bench_raw_copy(rows: list[tuple]) -> float:
     cols = ", ".join(COLUMNS)
     payload = _copy_text(rows)
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY bench_cdr_raw ({cols}) FROM STDIN") as copy:
-            copy.write(payload)
+    sql = f"COPY bench_cdr_raw ({cols}) FROM STDIN"
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        copy.write(payload)
     return time.perf_counter() - started
 
 
