@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors, twofactor
 from accounts.forms_auth import EmailAuthenticationForm, OtpTokenForm
-from portal.security import otp_exempt, safe_next
+from portal.security import is_verified, otp_exempt, safe_next
 from portal.types import AuthedRequest
 
 login = login_not_required(
@@ -59,7 +59,7 @@ def otp_verify(request: AuthedRequest) -> HttpResponse:
         form.add_error(
             "token", "That code is not right, or it has been used. Try the next one."
         )
-    context = {"form": form, "next": safe_next(request)}
+    context: dict[str, object] = {"form": form, "next": safe_next(request)}
     return render(request, "accounts/otp_verify.html", context)
 
 
@@ -67,7 +67,7 @@ def otp_verify(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def otp_setup(request: AuthedRequest) -> HttpResponse:
     """Set up an authenticator app; show the backup codes once."""
-    if twofactor.has_second_factor(request.user) and not request.user.is_verified():
+    if twofactor.has_second_factor(request.user) and not is_verified(request.user):
         return redirect("accounts:otp_verify")
     device = twofactor.totp_pending(user=request.user)
     form = OtpTokenForm(request.POST or None)
@@ -81,7 +81,7 @@ def otp_setup(request: AuthedRequest) -> HttpResponse:
         form.add_error(
             "token", "That code does not match. Check the time on your phone."
         )
-    context = {
+    context: dict[str, object] = {
         "form": form,
         "qr": twofactor.totp_qr_svg(device),
         "secret": twofactor.totp_secret_text(device),

@@ -106,4 +106,4 @@ def otp_remove(*, actor: User, user: User) -> int:
 
 def has_second_factor(user: User) -> bool:
     """Say whether the user has a confirmed TOTP device."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
