@@ -76,8 +76,8 @@ def otp_setup(request: AuthedRequest) -> HttpResponse:
             request=request, user=request.user, token=form.cleaned_data["token"]
         )
         if codes is not None:
-            context = {"codes": codes, "next": safe_next(request)}
-            return render(request, "accounts/otp_codes.html", context)
+            shown = {"codes": codes, "next": safe_next(request)}
+            return render(request, "accounts/otp_codes.html", shown)
         form.add_error(
             "token", "That code does not match. Check the time on your phone."
         )
