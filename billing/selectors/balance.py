@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import (
@@ -48,23 +48,51 @@ def consumption_rate(
     Spend is the ledger's debits (top-ups, refunds and other credits left out);
     when the ledger has no rows at all, it is the call cost from the rollups.
     """
+    return consumption_rates(provider=provider, windows=(days,), today=today)[days]
+
+
+def consumption_rates(
+    *, provider: ProviderAccount, windows: tuple[int, ...], today: dt.date | None = None
+) -> dict[int, ConsumptionRate]:
+    """Return `consumption_rate` for several windows at once (two queries)."""
     today = today or today_utc()
-    since = today - dt.timedelta(days=days)
     ledger = Transaction.objects.filter(provider_account=provider)
     if ledger.exists():
-        total = ledger.filter(
-            type="debit",
-            remote_created_at__gte=day_start(since),
-            remote_created_at__lt=day_start(today),
-        ).aggregate(total=Sum("amount"))["total"]
-        # Vobiz sends debits as positive amounts; abs() also accepts signed ones.
-        return ConsumptionRate(
-            days=days, total=abs(total or Decimal(0)), method="ledger"
+        sums = ledger.filter(type="debit", remote_created_at__lt=day_start(today))
+        totals = sums.aggregate(
+            **{
+                f"d{days}": Sum(
+                    "amount",
+                    filter=Q(
+                        remote_created_at__gte=day_start(
+                            today - dt.timedelta(days=days)
+                        )
+                    ),
+                )
+                for days in windows
+            }
         )
-    total = CdrDailyRollup.objects.filter(
-        provider_account=provider, day__gte=since, day__lt=today
-    ).aggregate(total=Sum("cost"))["total"]
-    return ConsumptionRate(days=days, total=total or Decimal(0), method="rollups")
+        method = "ledger"
+    else:
+        rollups = CdrDailyRollup.objects.filter(
+            provider_account=provider, day__lt=today
+        )
+        totals = rollups.aggregate(
+            **{
+                f"d{days}": Sum(
+                    "cost", filter=Q(day__gte=today - dt.timedelta(days=days))
+                )
+                for days in windows
+            }
+        )
+        method = "rollups"
+    # Vobiz sends debits as positive amounts; abs() also accepts signed ones.
+    return {
+        days: ConsumptionRate(
+            days=days, total=abs(totals[f"d{days}"] or Decimal(0)), method=method
+        )
+        for days in windows
+    }
 
 
 def runway_days(*, balance: Decimal, per_day: Decimal) -> Decimal | None:
@@ -116,6 +144,11 @@ class BalanceView:
         return bool(snap and snap.available_balance <= snap.low_balance_threshold)
 
 
+def _rates(provider: ProviderAccount) -> dict[str, ConsumptionRate]:
+    rates = consumption_rates(provider=provider, windows=(7, 30))
+    return {"rate_7": rates[7], "rate_30": rates[30]}
+
+
 def balance_history(
     *, provider: ProviderAccount, days: int = HISTORY_DAYS
 ) -> list[BalanceSnapshot]:
@@ -145,8 +178,7 @@ def balance_overview(*, user: AnyUser) -> list[BalanceView]:
                 provider=provider,
                 snapshot=snapshot,
                 history=balance_history(provider=provider),
-                rate_7=consumption_rate(provider=provider, days=7),
-                rate_30=consumption_rate(provider=provider, days=30),
+                **_rates(provider),
             )
         )
     return views
@@ -160,8 +192,7 @@ def balance_summary(*, user: AnyUser) -> list[BalanceView]:
             provider=provider,
             snapshot=provider.balance_snapshots.order_by("-taken_at").first(),
             history=[],
-            rate_7=consumption_rate(provider=provider, days=7),
-            rate_30=consumption_rate(provider=provider, days=30),
+            **_rates(provider),
         )
         for provider in ProviderAccount.objects.order_by("label")
     ]

@@ -22,7 +22,7 @@ from billing.models import (
     Budget,
     CdrDailyRollup,
 )
-from billing.selectors.scope import report_sub_accounts, scoped_rollups, team_ids
+from billing.selectors.scope import report_sub_accounts
 
 AnyUser = User | AnonymousUser
 
@@ -122,10 +122,14 @@ def showback(
     months = [last]
     while len(months) < count:
         months.insert(0, month_start(months[0] - dt.timedelta(days=1)))
-    ids = team_ids(user=user)
+    rollups = CdrDailyRollup.objects.all()
+    if not getattr(user, "sees_all_teams", False):
+        # A subquery, not an id list: one query less, and the rollups are small.
+        rollups = rollups.filter(
+            sub_account__in=report_sub_accounts(user=user).values("pk")
+        )
     rows = (
-        scoped_rollups(ids)
-        .filter(day__gte=months[0], day__lt=next_month(last))
+        rollups.filter(day__gte=months[0], day__lt=next_month(last))
         .annotate(month=TruncMonth("day"))
         .values("month", "sub_account__name")
         .annotate(total=Sum("cost"))
