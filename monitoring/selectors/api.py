@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from accounts.models import ProviderAccount, require_admin
@@ -227,10 +236,26 @@ class BreakerView:
         return self.state.replace("_", "-")
 
 
+def _providers_with_last_check() -> QuerySet[ProviderAccount]:
+    # The latest synthetic test call rides along, so the page needs no query more.
+    latest = SyntheticCheck.objects.filter(provider_account=OuterRef("pk")).order_by(
+        "-started_at", "-pk"
+    )
+    return ProviderAccount.objects.order_by("label").annotate(
+        check_ok=Subquery(latest.values("ok")[:1]),
+        check_at=Subquery(latest.values("started_at")[:1]),
+        check_error=Subquery(latest.values("error")[:1]),
+    )
+
+
 def breaker_states() -> list[BreakerView]:
-    """Return every provider account's breaker state from the shared cache."""
+    """Return every provider account's breaker state from the shared cache.
+
+    Each provider carries its latest synthetic test call as `check_ok`,
+    `check_at` and `check_error` (None without one).
+    """
     views = []
-    for provider in ProviderAccount.objects.order_by("label"):
+    for provider in _providers_with_last_check():
         state = breaker_for(provider).state()
         opened = state.get("opened_at")
         until = None
@@ -302,7 +327,6 @@ def api_health(*, user: AnyUser, window: str = "1h") -> dict[str, Any]:
         "errors": errors_by_code(since=since, until=until),
         "breakers": breaker_states(),
         "syncs": sync_states(now=until),
-        "synthetic": SyntheticCheck.objects.select_related("provider_account").first(),
     }
 
 

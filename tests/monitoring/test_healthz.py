@@ -103,3 +103,13 @@ def test_an_open_breaker_is_reported_but_does_not_fail_the_probe(broker_dir, pro
 
 def test_only_get_is_allowed(broker_dir):
     assert Client().post(URL).status_code == 405
+
+
+def test_a_reachable_redis_broker_passes(settings):
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis (set REDIS_URL)")
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    response, body = get()
+    assert body["checks"]["broker"]["ok"] is True
+    assert response.status_code == 200

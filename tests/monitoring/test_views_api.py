@@ -206,3 +206,21 @@ def test_the_health_query_count_does_not_grow_with_rows(as_admin, provider):
     )
     big = count_queries(lambda: as_admin.get(HEALTH))
     assert small == big <= MAX_LIST_QUERIES
+
+
+def test_health_shows_each_accounts_latest_test_call(as_admin, provider):
+    from monitoring.models import SyntheticCheck
+
+    for minutes, ok in ((30, True), (2, False)):
+        SyntheticCheck.objects.create(
+            provider_account=provider,
+            started_at=timezone.now() - dt.timedelta(minutes=minutes),
+            ok=ok,
+            error="" if ok else "No CDR appeared for call u1.",
+            from_number="+918000000001",
+            to_number="+918000000002",
+        )
+    response = as_admin.get(HEALTH)
+    [breaker] = response.context["breakers"]
+    assert breaker.provider.check_ok is False
+    assert b"No CDR appeared for call u1." in response.content
