@@ -116,7 +116,7 @@ def _next_target(request: HttpRequest) -> str:
     from urllib.parse import quote
 
     path = request.get_full_path()
-    return quote(path if not request.htmx else "/")  # type: ignore[attr-defined]
+    return quote(path if not getattr(request, "htmx", False) else "/")
 
 
 def safe_next(request: HttpRequest, default: str = "/") -> str:
