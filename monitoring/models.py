@@ -343,14 +343,23 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
 
 class Notification(models.Model):
-    """An alert shown to one user in the portal, until they mark it read."""
+    """An alert or notice shown to one user in the portal, until they mark it read."""
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="notifications"
     )
+    # An alert's notification links to it; other notices (reminders, "your
+    # numbers are ready") carry their own title, text and link.
     alert = models.ForeignKey(
-        Alert, on_delete=models.CASCADE, related_name="notifications"
+        Alert,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
     )
+    title = models.CharField(max_length=200, blank=True)
+    body = models.CharField(max_length=1000, blank=True)
+    url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 
