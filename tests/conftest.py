@@ -6,8 +6,10 @@ anything of team A.
 
 from __future__ import annotations
 
+import copy
+import secrets
+
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -180,7 +182,11 @@ def simulator(tmp_path_factory):
 def sim(simulator, settings):
     """The simulator, reset to its seed, with the portal pointed at it."""
     simulator.control.reset()
-    cache.clear()
+    # A fresh cache namespace per test instead of cache.clear(), which on Redis
+    # would flush the whole database (the broker's queues included).
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{secrets.token_hex(6)}"
+    settings.CACHES = caches
     settings.VOBIZ_BASE_URL = simulator.base_url
     settings.VOBIZ_CA_BUNDLE = simulator.ca_bundle
     forget_clients()
