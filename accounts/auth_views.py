@@ -69,7 +69,7 @@ def otp_setup(request: AuthedRequest) -> HttpResponse:
     """Set up an authenticator app; show the backup codes once."""
     if twofactor.has_second_factor(request.user) and not is_verified(request.user):
         return redirect("accounts:otp_verify")
-    device = twofactor.totp_pending(user=request.user)
+    device = twofactor.totp_pending(request=request, user=request.user)
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         codes = twofactor.totp_confirm(

@@ -16,6 +16,8 @@ from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.oath import TOTP
+from django_otp.util import random_hex
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -23,14 +25,20 @@ from accounts.models import User
 BACKUP_CODES = 10
 
 
-def totp_pending(*, user: User) -> TOTPDevice:
-    """Return the user's unconfirmed TOTP device, creating one with a fresh key."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(
-            user=user, name="Authenticator app", confirmed=False
-        )
-    return device
+PENDING_KEY = "otp_pending_key"
+
+
+def totp_pending(*, request: HttpRequest, user: User) -> TOTPDevice:
+    """Return an unsaved TOTP device for set-up, its key kept in the session.
+
+    Nothing is written to the database until the user proves the app works, so
+    opening the set-up page (a GET) changes nothing.
+    """
+    key = request.session.get(PENDING_KEY)
+    if not key:
+        key = random_hex(20)
+        request.session[PENDING_KEY] = key
+    return TOTPDevice(user=user, name="Authenticator app", key=key, confirmed=False)
 
 
 def totp_qr_svg(device: TOTPDevice) -> SafeString:
@@ -50,16 +58,25 @@ def totp_secret_text(device: TOTPDevice) -> str:
 @transaction.atomic
 def totp_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] | None:
     """Confirm the pending device with a token; return new backup codes, or None."""
-    device = totp_pending(user=user)
-    if not device.verify_token(token.replace(" ", "")):
+    device = totp_pending(request=request, user=user)
+    if not _matches(device, token.replace(" ", "")):
         return None
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    TOTPDevice.objects.filter(user=user).delete()
     device.confirmed = True
-    device.save(update_fields=["confirmed"])
+    device.save()
+    request.session.pop(PENDING_KEY, None)
     codes = _new_backup_codes(user)
     otp_login(request, device)
     audit_record(actor=user, action="2fa.enable", obj=user)
     return codes
+
+
+def _matches(device: TOTPDevice, token: str) -> bool:
+    # Check without device.verify_token, which saves the (still unsaved) device.
+    if not token.isdigit():
+        return False
+    check = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return bool(check.verify(int(token), device.tolerance))
 
 
 def _new_backup_codes(user: User) -> list[str]:

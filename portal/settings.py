@@ -7,6 +7,7 @@ the quick start writes a `.env` with generated secrets (see `make demo`).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import environ
@@ -17,7 +18,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The test settings skip .env: a developer's quick-start values must not leak in.
+if not os.environ.get("PORTAL_IGNORE_DOTENV"):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def _bool(name: str, default: bool) -> bool:

@@ -7,6 +7,7 @@ import secrets
 
 from cryptography.fernet import Fernet
 
+os.environ.setdefault("PORTAL_IGNORE_DOTENV", "1")
 # Generated per test process: nothing secret is written down anywhere.
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
