@@ -234,8 +234,11 @@ def membership_add(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def membership_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     """Remove a membership (admins)."""
+    # Another team's membership is a 404 first; then only admins may remove.
+    membership = get_object_or_404(
+        Membership.objects.visible_to(request.user).select_related("user"), pk=pk
+    )
     require_admin(request.user)
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
     services.membership_remove(actor=request.user, membership=membership)
     messages.success(
         request, f"Removed {membership.user.email} from {membership.sub_account}."
