@@ -205,3 +205,98 @@ def sim_provider(db, sim):
         login_email=creds.get("email", ""),
         login_password=creds.get("password", ""),
     )
+
+
+# --- Secrets never leak ---------------------------------------------------------
+# After every test that touched the database, every secret then stored (each
+# encrypted column, decrypted) is searched for in the test's log lines, its
+# ApiCall rows, its audit events and every HTML page it rendered, except pages
+# that show a secret once (the `.secret-box`).
+
+SHOW_ONCE_MARK = b'class="secret-box"'
+
+
+def _stored_secrets() -> set[str]:
+    from django.apps import apps
+
+    from portal.fields import Secret, encrypted_fields
+
+    found: set[str] = set()
+    for model in apps.get_models():
+        names = [f.attname for f in encrypted_fields(model)]
+        if not names:
+            continue
+        for values in model._base_manager.values_list(*names):
+            for value in values:
+                if isinstance(value, Secret):
+                    try:
+                        plain = value.reveal()
+                    except Exception:  # noqa: S112 - a tampered row is another test's point
+                        continue
+                    if len(plain) >= 8:
+                        found.add(plain)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _secrets_never_leak(request, caplog, monkeypatch):
+    pages: list[bytes] = []
+    if "django_db_blocker" in request.fixturenames and any(
+        name in request.fixturenames for name in ("db", "transactional_db")
+    ):
+        from django.core.handlers.base import BaseHandler
+
+        original = BaseHandler.get_response
+
+        def recording(self, req):
+            response = original(self, req)
+            if not getattr(response, "streaming", False) and "html" in response.get(
+                "Content-Type", ""
+            ):
+                pages.append(response.content)
+            return response
+
+        monkeypatch.setattr(BaseHandler, "get_response", recording)
+    yield
+    if (
+        "db" not in request.fixturenames
+        and "transactional_db" not in request.fixturenames
+    ):
+        return
+    if request.node.get_closest_marker("allow_secret_in_logs"):
+        return
+    from accounts.models import AuditEvent
+    from monitoring.models import ApiCall
+
+    try:
+        secrets_now = _stored_secrets()
+    except Exception:  # the database may already be gone for this test
+        return
+    if not secrets_now:
+        return
+    calls = " ".join(
+        f"{c.url} {c.request_id} {c.error_code}" for c in ApiCall.objects.all()
+    )
+    audit = " ".join(
+        f"{e.before} {e.after} {e.object_label}" for e in AuditEvent.objects.all()
+    )
+    leaks = find_leaks(
+        secrets_now, logs=caplog.text, calls=calls, audit=audit, pages=pages
+    )
+    assert not leaks, f"stored secrets leaked into: {leaks}"
+
+
+def find_leaks(
+    secrets_found: set[str], *, logs: str, calls: str, audit: str, pages: list[bytes]
+) -> list[str]:
+    """Name every place a secret shows up (show-once pages excepted)."""
+    leaks = []
+    for secret in secrets_found:
+        places = (("logs", logs), ("ApiCall", calls), ("audit", audit))
+        leaks += [where for where, text in places if secret in text]
+        leaks += [
+            "page"
+            for page in pages
+            if SHOW_ONCE_MARK not in page and secret.encode() in page
+        ]
+    return leaks
