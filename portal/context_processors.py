@@ -26,6 +26,9 @@ def _items_for(user: object) -> list[NavItem]:
         NavItem("Sub-accounts", reverse("accounts:subaccount_list"), "subaccounts"),
         # Everyone signed in: finance and admin see every team, members their own.
         NavItem("Billing", reverse("billing:index"), "billing"),
+        # Everyone signed in: admins the inventory and approval queue, finance the
+        # inventory (read), members their team's numbers and requests.
+        NavItem("Numbers", reverse("phone_numbers:number_list"), "numbers"),
     ]
     if sees_all:
         # Admins land on API health; finance may only read the alerts.

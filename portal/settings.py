@@ -384,3 +384,13 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# Phone numbers.
+# Calls per number per day above which a number is flagged (Vobiz: 500–600 a day
+# for cold traffic).
+NUMBER_UTILIZATION_LIMIT = _int("NUMBER_UTILIZATION_LIMIT", 600)
+# Approved number requests that stopped moving (a lost task) are queued again.
+CELERY_BEAT_SCHEDULE["number-requests-resume"] = {
+    "task": "phone_numbers.tasks.number_requests_resume",
+    "schedule": 5 * 60.0,
+}
