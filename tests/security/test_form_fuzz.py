@@ -89,6 +89,7 @@ def _kwargs(world: dict[str, Any]) -> dict[str, Any]:
             "trunks": [],
         },
         "monitoring.forms.ChannelEditForm": {"channel": world["channel"]},
+        "credentials.forms.DrillStartForm": {"expected_name": world["team"].name},
     }
 
 

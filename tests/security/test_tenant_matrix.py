@@ -19,14 +19,18 @@ from tests.security.world import build_world, team_a_fingerprint
 pytestmark = pytest.mark.django_db
 
 # Families of team-owned objects: another team must get a 404, never a 403.
-TEAM_FAMILIES = {"subaccount", "cdr", "budget", "trunk", "credential", "acl", "ipacl",
-                 "number", "membership"}  # fmt: skip
+TEAM_FAMILIES = {
+    *("subaccount", "cdr", "budget", "trunk", "credential", "acl", "ipacl"),
+    *("number", "membership", "request", "rotationjob"),
+}
 # Families only staff reach: a 403 (or 404) for everyone else.
 STAFF_FAMILIES = {"user", "otp", "audit", "alert", "rule", "channel"}
 # URLs with keyword arguments that are not object ids.
 NOT_OBJECT_URLS = {"accounts:password_set"}
 # URLs whose id is of another family than their name says.
 URL_FAMILY = {"accounts:membership_add": "user"}
+# Second keyword arguments name their own family.
+KWARG_FAMILY = {"entry_pk": "acl", "job_pk": "rotationjob"}
 # Reads that are audited by design (exports): they may write their audit event.
 AUDITED_READS = {"billing:cdr_export", "billing:transaction_export"}
 # Tables a GET may write: the session, the lockout log, and the provider request
@@ -66,10 +70,12 @@ def world(provider, team_a, team_b, lead_a, lead_b, admin_user):
 
 
 def url_for(name, pattern, world):
-    fam = family(name)
-    if fam not in world.objects:
-        return None
-    kwargs = dict.fromkeys(pattern.pattern.converters, world.objects[fam])
+    kwargs = {}
+    for kwarg in pattern.pattern.converters:
+        fam = KWARG_FAMILY.get(kwarg) or family(name)
+        if fam not in world.objects:
+            return None
+        kwargs[kwarg] = world.objects[fam]
     return reverse(name, kwargs=kwargs)
 
 

@@ -74,10 +74,16 @@ def _monitoring(world: World, provider) -> None:
     rule = AlertRule.objects.order_by("pk").first()
     now = timezone.now()
     alert = Alert.objects.create(
-        rule=rule, kind=rule.kind, dedup_key=f"world-{secrets.token_hex(4)}",
-        subject="Team A test alert", message="m", provider_account=provider,
-        sub_account=world.team_a, fired_at=now, last_seen_at=now,
-    )  # fmt: skip
+        rule=rule,
+        kind=rule.kind,
+        dedup_key=f"world-{secrets.token_hex(4)}",
+        subject="Team A test alert",
+        message="m",
+        provider_account=provider,
+        sub_account=world.team_a,
+        fired_at=now,
+        last_seen_at=now,
+    )
     channel = NotificationChannel.objects.create(
         name=f"World {secrets.token_hex(3)}", kind="email", email_to="ops@example.com"
     )
@@ -97,9 +103,10 @@ def _trunks(world: World, provider) -> None:
     from trunks.models import IpAclEntry, Trunk, TrunkCredential
 
     common: dict[str, Any] = {
-        "provider_account": provider, "sub_account": world.team_a,
+        "provider_account": provider,
+        "sub_account": world.team_a,
         "account_auth_id": world.team_a.auth_id,
-    }  # fmt: skip
+    }
     credential = TrunkCredential.objects.create(
         remote_id=secrets.token_hex(8),
         username="teamauser",
@@ -125,10 +132,27 @@ def _numbers(world: World, provider) -> None:
     from phone_numbers.models import PhoneNumber
 
     number = PhoneNumber.objects.create(
-        provider_account=provider, sub_account=world.team_a, e164="+918012345678",
+        provider_account=provider,
+        sub_account=world.team_a,
+        e164="+918012345678",
         account_auth_id=world.team_a.auth_id,
-    )  # fmt: skip
+    )
     world.objects["number"] = number.pk
+    world.objects["request"] = number_request_for(world.team_a, world.lead_a).pk
+
+
+def number_request_for(team, requester):
+    """Return a pending number request of `team` (filed by `requester`)."""
+    from phone_numbers.models import NumberRequest
+
+    return NumberRequest.objects.create(
+        provider_account=team.provider_account,
+        sub_account=team,
+        requested_by=requester,
+        quantity=2,
+        series="80",
+        reason="More support lines",
+    )
 
 
 def team_a_fingerprint(world: World) -> list[Any]:
@@ -143,6 +167,11 @@ def team_a_fingerprint(world: World) -> list[Any]:
         elif (
             "sub_account" in names and model._meta.label_lower != "accounts.auditevent"
         ):
-            rows.append(list(model._default_manager.filter(sub_account=world.team_a)
-                             .order_by("pk").values()))  # fmt: skip
+            rows.append(
+                list(
+                    model._default_manager.filter(sub_account=world.team_a)
+                    .order_by("pk")
+                    .values()
+                )
+            )
     return rows
