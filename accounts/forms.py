@@ -99,6 +99,16 @@ class SubAccountEditForm(SubAccountForm):
         return name
 
 
+class SubAccountDeleteForm(forms.Form):
+    """Deleting a sub-account needs its name typed in; the service compares it."""
+
+    confirm_name = forms.CharField(
+        max_length=100,
+        label="Type the sub-account's name to confirm",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class UserForm(forms.Form):
     """Edit a user's name and global role."""
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ForeignObjectRel
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -15,7 +17,16 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.audit import audit_record, snapshot
 from accounts.choices import GlobalRole, MembershipRole, SubAccountKind
-from accounts.models import Membership, ProviderAccount, SubAccount, User
+from accounts.models import (
+    Membership,
+    ProviderAccount,
+    SubAccount,
+    User,
+    require_admin,
+)
+from portal.provider import client_for
+from vobiz.client import VobizClient
+from vobiz.errors import NotFound
 
 SUBACCOUNT_FIELDS = (
     "name",
@@ -28,6 +39,13 @@ SUBACCOUNT_FIELDS = (
     "auth_id",
     "auth_token",
 )
+# Rows that point at a sub-account without being history worth keeping it for:
+# memberships go with it, audit events and the API call log keep their own labels.
+NOT_HISTORY = frozenset(
+    {"accounts.Membership", "accounts.AuditEvent", "monitoring.ApiCall"}
+)
+# What Vobiz returns in place of a token it no longer shows.
+MASKED_BY_VOBIZ = "<redacted>"
 USER_FIELDS = ("email", "full_name", "role", "is_active")
 EDITABLE_SUBACCOUNT_FIELDS = frozenset(
     {"name", "description", "kind", "rate_limit", "permit_calls", "permit_cdr"}
@@ -47,7 +65,12 @@ def subaccount_create(
     permit_calls: bool = True,
     permit_cdr: bool = True,
 ) -> SubAccount:
-    """Create a sub-account in the portal's database and audit it."""
+    """Create a sub-account in the portal's database only, and audit it.
+
+    The row has no auth id until `subaccount_push` creates it at Vobiz. The
+    demo seed and tests use this; the create page uses `subaccount_provision`,
+    which creates it at Vobiz first.
+    """
     sub_account = SubAccount(
         provider_account=provider_account,
         name=name,
@@ -70,14 +93,162 @@ def subaccount_create(
     return sub_account
 
 
-@transaction.atomic
+def _vobiz_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Return the Vobiz body for the sub-account fields present in `values`."""
+    body: dict[str, Any] = {}
+    for name in ("name", "description", "rate_limit", "enabled"):
+        if name in values:
+            body[name] = values[name]
+    if "permit_calls" in values or "permit_cdr" in values:
+        body["permissions"] = {
+            "calls": bool(values.get("permit_calls")),
+            "cdr": bool(values.get("permit_cdr")),
+        }
+    return body
+
+
+def _master_client(provider: ProviderAccount) -> VobizClient:
+    return client_for(provider, interactive=True)
+
+
+def _credentials_of(reply: dict[str, Any]) -> tuple[str, str, str]:
+    """Return (auth id, auth token, numeric id) from a create response."""
+    remote = reply.get("sub_account") or {}
+    creds = reply.get("auth_credentials") or {}
+    auth_id = str(creds.get("auth_id") or remote.get("auth_id") or "")
+    token = str(creds.get("auth_token") or remote.get("auth_token") or "")
+    if token == MASKED_BY_VOBIZ:
+        token = ""
+    return auth_id, token, str(remote.get("id") or "")
+
+
+def subaccount_provision(
+    *,
+    actor: User,
+    provider_account: ProviderAccount,
+    name: str,
+    description: str = "",
+    kind: str = SubAccountKind.TEAM,
+    enabled: bool = True,
+    rate_limit: int = 1000,
+    permit_calls: bool = True,
+    permit_cdr: bool = True,
+) -> tuple[SubAccount, str]:
+    """Create a sub-account at Vobiz, then in the portal; return it and its token.
+
+    Vobiz shows the auth token only in this response, so it is stored encrypted
+    at once. A Vobiz error (raised as a `VobizError`) leaves the portal
+    unchanged. Values are checked before Vobiz is called.
+    """
+    draft = SubAccount(
+        provider_account=provider_account,
+        name=name,
+        description=description,
+        kind=kind,
+        enabled=enabled,
+        rate_limit=rate_limit,
+        permit_calls=permit_calls,
+        permit_cdr=permit_cdr,
+    )
+    draft.full_clean()
+    values = {
+        "name": name,
+        "description": description,
+        "rate_limit": rate_limit,
+        "permit_calls": permit_calls,
+        "permit_cdr": permit_cdr,
+        "enabled": enabled,
+    }
+    body = _vobiz_fields(values)
+    reply = _master_client(provider_account).create_sub_account(
+        body.pop("name"), **{k: v for k, v in body.items() if v != ""}
+    )
+    auth_id, token, remote_id = _credentials_of(reply)
+    with transaction.atomic():
+        draft.auth_id = auth_id or None
+        draft.remote_id = remote_id
+        draft.auth_token = token
+        draft.synced_at = timezone.now()
+        draft.save()
+        audit_record(
+            actor=actor,
+            action="subaccount.create",
+            obj=draft,
+            sub_account=draft,
+            after={**snapshot(draft, SUBACCOUNT_FIELDS), "at_vobiz": True},
+        )
+    return draft, token
+
+
+def subaccount_push(*, actor: User, sub_account: SubAccount) -> tuple[SubAccount, str]:
+    """Create at Vobiz a sub-account that so far exists only in the portal.
+
+    Return it with its new auth id and the token Vobiz shows once.
+    """
+    if sub_account.auth_id:
+        raise ValidationError("This sub-account already exists at Vobiz.")
+    if sub_account.removed_at:
+        raise ValidationError("This sub-account was deleted.")
+    values = {
+        f: getattr(sub_account, f)
+        for f in ("name", "description", "rate_limit", "permit_calls", "permit_cdr")
+    }
+    body = _vobiz_fields({**values, "enabled": sub_account.enabled})
+    reply = _master_client(sub_account.provider_account).create_sub_account(
+        body.pop("name"), **{k: v for k, v in body.items() if v != ""}
+    )
+    auth_id, token, remote_id = _credentials_of(reply)
+    with transaction.atomic():
+        locked = SubAccount.objects.select_for_update().get(pk=sub_account.pk)
+        before = snapshot(locked, SUBACCOUNT_FIELDS)
+        locked.auth_id = auth_id or None
+        locked.remote_id = remote_id
+        locked.auth_token = token
+        locked.synced_at = timezone.now()
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="subaccount.pushed",
+            obj=locked,
+            sub_account=locked,
+            before=before,
+            after=snapshot(locked, SUBACCOUNT_FIELDS),
+        )
+    return locked, token
+
+
 def subaccount_update(
     *, actor: User, sub_account: SubAccount, **changes: Any
 ) -> SubAccount:
-    """Change a sub-account's editable fields and audit the difference."""
+    """Change a sub-account's editable fields, at Vobiz first, and audit it.
+
+    Name, description, rate limit and permissions live at Vobiz too; they are
+    sent only when they changed and the sub-account exists there. The kind is
+    the portal's own. A Vobiz error leaves the portal unchanged.
+    """
     unknown = set(changes) - EDITABLE_SUBACCOUNT_FIELDS
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    current = SubAccount.objects.get(pk=sub_account.pk)
+    if current.removed_at:
+        raise ValidationError("This sub-account was deleted; it cannot be changed.")
+    for field, value in changes.items():
+        setattr(current, field, value)
+    current.full_clean()
+    changed = {k: v for k, v in changes.items() if getattr(sub_account, k, None) != v}
+    if "permit_calls" in changed or "permit_cdr" in changed:
+        changed.update(permit_calls=current.permit_calls, permit_cdr=current.permit_cdr)
+    body = _vobiz_fields(changed)
+    if current.auth_id and body:
+        client = _master_client(current.provider_account)
+        client.update_sub_account(current.auth_id, **body)
+    return _save_update(actor=actor, sub_account=sub_account, changes=changes)
+
+
+@transaction.atomic
+def _save_update(
+    *, actor: User, sub_account: SubAccount, changes: dict[str, Any]
+) -> SubAccount:
     locked = SubAccount.objects.select_for_update().get(pk=sub_account.pk)
     before = snapshot(locked, SUBACCOUNT_FIELDS)
     for field, value in changes.items():
@@ -97,27 +268,140 @@ def subaccount_update(
     return locked
 
 
-@transaction.atomic
 def subaccount_set_enabled(
     *, actor: User, sub_account: SubAccount, enabled: bool
 ) -> SubAccount:
-    """Enable or disable a sub-account; disabling keeps its numbers and history."""
+    """Enable or disable a sub-account, at Vobiz first.
+
+    Disabling keeps its numbers and history. A Vobiz error leaves the portal
+    unchanged.
+    """
+    current = SubAccount.objects.get(pk=sub_account.pk)
+    if current.enabled == enabled:
+        return current
+    if current.removed_at:
+        raise ValidationError("This sub-account was deleted; it cannot be changed.")
+    if current.auth_id:
+        client = _master_client(current.provider_account)
+        client.update_sub_account(current.auth_id, enabled=enabled)
+    with transaction.atomic():
+        locked = SubAccount.objects.select_for_update().get(pk=sub_account.pk)
+        before = snapshot(locked, SUBACCOUNT_FIELDS)
+        locked.enabled = enabled
+        locked.disabled_at = None if enabled else timezone.now()
+        locked.save(update_fields=["enabled", "disabled_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="subaccount.enable" if enabled else "subaccount.disable",
+            obj=locked,
+            sub_account=locked,
+            before=before,
+            after=snapshot(locked, SUBACCOUNT_FIELDS),
+        )
+    return locked
+
+
+def subaccount_is_referenced(sub_account: SubAccount) -> bool:
+    """Say whether anything but memberships and logs points at the row.
+
+    Trunks, numbers, call records, budgets… are history worth keeping; a
+    sub-account that has none of them can be deleted outright.
+    """
+    # Hidden relations too: the synced models point here with related_name="+".
+    for rel in SubAccount._meta.get_fields(include_hidden=True):
+        if not isinstance(rel, ForeignObjectRel) or rel.concrete:
+            continue
+        model = rel.related_model
+        if isinstance(model, str) or model._meta.label in NOT_HISTORY:
+            continue
+        manager = model._base_manager
+        if manager.filter(**{rel.field.name: sub_account}).exists():
+            return True
+    return False
+
+
+def subaccount_delete(
+    *, actor: User, sub_account: SubAccount, confirm_name: str
+) -> str:
+    """Delete a sub-account at Vobiz, then in the portal; return what happened.
+
+    Vobiz deletes it for good and revokes its credentials. Locally, a row that
+    anything refers to (trunks, numbers, call records, budgets) is kept as
+    history: it is marked removed (`removed_at`), disabled, its stored token is
+    dropped, and its trunks, credentials and whitelist entries are marked removed
+    too; the result is "removed". A row nothing refers to is deleted together
+    with its memberships; the result is "deleted". Audit events keep their label
+    either way. `confirm_name` must repeat the name exactly.
+    """
+    if confirm_name.strip() != sub_account.name:
+        raise ValidationError(
+            {"confirm_name": f"Type the name exactly as shown: {sub_account.name}"}
+        )
+    current = SubAccount.objects.get(pk=sub_account.pk)
+    if current.removed_at:
+        raise ValidationError("This sub-account is already deleted.")
+    if current.auth_id:
+        client = _master_client(current.provider_account)
+        # Already gone at Vobiz: finish the local side.
+        with contextlib.suppress(NotFound):
+            client.delete_sub_account(current.auth_id)
+    return _delete_locally(actor=actor, sub_account=current)
+
+
+@transaction.atomic
+def _delete_locally(*, actor: User, sub_account: SubAccount) -> str:
+    from trunks.models import IpAclEntry, Trunk, TrunkCredential
+
     locked = SubAccount.objects.select_for_update().get(pk=sub_account.pk)
-    if locked.enabled == enabled:
-        return locked
     before = snapshot(locked, SUBACCOUNT_FIELDS)
-    locked.enabled = enabled
-    locked.disabled_at = None if enabled else timezone.now()
-    locked.save(update_fields=["enabled", "disabled_at", "updated_at"])
+    if not subaccount_is_referenced(locked):
+        audit_record(
+            actor=actor,
+            action="subaccount.delete",
+            obj=locked,
+            sub_account=locked,
+            before=before,
+            after={"outcome": "deleted"},
+        )
+        locked.delete()
+        return "deleted"
+    now = timezone.now()
+    for model in (Trunk, TrunkCredential, IpAclEntry):
+        model.objects.filter(sub_account=locked, removed_at__isnull=True).update(
+            removed_at=now
+        )
+    locked.removed_at = now
+    locked.enabled = False
+    locked.disabled_at = locked.disabled_at or now
+    locked.auth_token = ""
+    locked.save()
     audit_record(
         actor=actor,
-        action="subaccount.enable" if enabled else "subaccount.disable",
+        action="subaccount.delete",
         obj=locked,
         sub_account=locked,
         before=before,
-        after=snapshot(locked, SUBACCOUNT_FIELDS),
+        after={**snapshot(locked, SUBACCOUNT_FIELDS), "outcome": "removed"},
     )
-    return locked
+    return "removed"
+
+
+@transaction.atomic
+def subaccount_token_reveal(*, actor: User, sub_account: SubAccount) -> None:
+    """Record that an admin chose to see a sub-account's stored auth token.
+
+    The caller then shows it once. Raises PermissionDenied for non-admins and
+    ValidationError when the portal holds no token.
+    """
+    require_admin(actor)
+    if not sub_account.auth_token:
+        raise ValidationError("The portal holds no auth token for this sub-account.")
+    audit_record(
+        actor=actor,
+        action="subaccount.token_revealed",
+        obj=sub_account,
+        sub_account=sub_account,
+    )
 
 
 def set_password_url(user: User) -> str:

@@ -32,6 +32,19 @@ urlpatterns = [
         views.subaccount_toggle,
         name="subaccount_toggle",
     ),
+    path(
+        "sub-accounts/<int:pk>/delete/",
+        views.subaccount_delete,
+        name="subaccount_delete",
+    ),
+    path(
+        "sub-accounts/<int:pk>/create-at-vobiz/",
+        views.subaccount_push,
+        name="subaccount_push",
+    ),
+    path(
+        "sub-accounts/<int:pk>/token/", views.subaccount_token, name="subaccount_token"
+    ),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),

@@ -14,16 +14,22 @@ from accounts.forms import (
     ConfirmForm,
     MembershipForm,
     SubAccountCreateForm,
+    SubAccountDeleteForm,
     SubAccountEditForm,
     UserCreateForm,
     UserForm,
 )
-from accounts.models import Membership, ProviderAccount, require_admin
+from accounts.models import Membership, ProviderAccount, SubAccount, require_admin
 from portal.htmx import redirect_after_write, render_page
 from portal.paging import keyset_page
 from portal.types import AuthedRequest
+from trunks import show_once
+from trunks.vobiz_errors import add_to_form, describe
+from vobiz.errors import VobizError
 
 PAGE_SIZE = 25
+# Vobiz's names for the sub-account form's fields, for its validation errors.
+SUBACCOUNT_FIELD_MAP = {"permissions": "permit_calls"}
 
 
 def _page_of(request: HttpRequest, queryset: object) -> object:
@@ -63,30 +69,39 @@ def subaccount_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def subaccount_create(request: AuthedRequest) -> HttpResponse:
-    """Create a sub-account (admins)."""
+    """Create a sub-account at Vobiz (admins) and show its auth token once."""
     require_admin(request.user)
     form = SubAccountCreateForm(request.POST or None)
     if not ProviderAccount.objects.exists():
         messages.error(request, "Add the company's Vobiz account first.")
     if request.method == "POST" and form.is_valid():
         try:
-            sub_account = services.subaccount_create(
+            sub_account, _token = services.subaccount_provision(
                 actor=request.user, **form.cleaned_data
             )
+        except VobizError as exc:
+            add_to_form(form, exc, SUBACCOUNT_FIELD_MAP)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, f"Sub-account “{sub_account.name}” created.")
-            return redirect_after_write(request, sub_account)
+            return redirect_after_write(request, _token_page(request, sub_account))
     context = {"form": form, "section": "subaccounts"}
     return render_page(
         request, "accounts/subaccount_form.html", context, partial="form"
     )
 
 
+def _token_page(request: AuthedRequest, sub_account: SubAccount) -> str:
+    """Return where to go after Vobiz issued a token: the show-once page."""
+    if not sub_account.auth_token:
+        return sub_account.get_absolute_url()
+    return show_once.offer(request, kind=show_once.SUBACCOUNT_TOKEN, pk=sub_account.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def subaccount_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Edit a sub-account's details (admins)."""
+    """Edit a sub-account's details, at Vobiz first (admins)."""
     sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
     require_admin(request.user)
     form = SubAccountEditForm(request.POST or None, instance=sub_account)
@@ -95,6 +110,8 @@ def subaccount_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             services.subaccount_update(
                 actor=request.user, sub_account=sub_account, **form.cleaned_data
             )
+        except VobizError as exc:
+            add_to_form(form, exc, SUBACCOUNT_FIELD_MAP)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -108,19 +125,98 @@ def subaccount_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def subaccount_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Disable (after confirmation) or enable a sub-account (admins)."""
+    """Disable (after confirmation) or enable a sub-account at Vobiz (admins)."""
     sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
     require_admin(request.user)
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and (sub_account.enabled is False or form.is_valid()):
-        services.subaccount_set_enabled(
-            actor=request.user, sub_account=sub_account, enabled=not sub_account.enabled
-        )
-        state = "disabled" if sub_account.enabled else "enabled"
-        messages.success(request, f"Sub-account “{sub_account.name}” {state}.")
+        try:
+            services.subaccount_set_enabled(
+                actor=request.user,
+                sub_account=sub_account,
+                enabled=not sub_account.enabled,
+            )
+        except (VobizError, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            state = "disabled" if sub_account.enabled else "enabled"
+            messages.success(request, f"Sub-account “{sub_account.name}” {state}.")
         return redirect(sub_account)
     context = {"form": form, "sub_account": sub_account, "section": "subaccounts"}
     return render(request, "accounts/subaccount_toggle.html", context)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, VobizError):
+        return describe(exc)
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+@require_http_methods(["GET", "POST"])
+def subaccount_push(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Create at Vobiz a sub-account known only to the portal (admins)."""
+    sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
+    require_admin(request.user)
+    if request.method == "POST":
+        try:
+            sub_account, _token = services.subaccount_push(
+                actor=request.user, sub_account=sub_account
+            )
+        except (VobizError, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+            return redirect(sub_account)
+        messages.success(request, f"“{sub_account.name}” created at Vobiz.")
+        return redirect(_token_page(request, sub_account))
+    context = {"sub_account": sub_account, "section": "subaccounts"}
+    return render(request, "accounts/subaccount_push.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def subaccount_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Delete a sub-account at Vobiz after its name is typed in (admins)."""
+    sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
+    require_admin(request.user)
+    form = SubAccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.subaccount_delete(
+                actor=request.user,
+                sub_account=sub_account,
+                confirm_name=form.cleaned_data["confirm_name"],
+            )
+        except VobizError as exc:
+            form.add_error(None, describe(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            kept = " Its history is kept." if outcome == "removed" else ""
+            messages.success(
+                request, f"Sub-account “{sub_account.name}” deleted.{kept}"
+            )
+            return redirect("accounts:subaccount_list")
+    context = {"form": form, "sub_account": sub_account, "section": "subaccounts"}
+    return render(request, "accounts/subaccount_delete.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def subaccount_token(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Show a sub-account's stored auth token once more, audited (admins)."""
+    sub_account = selectors.subaccount_get(user=request.user, sub_account_id=pk)
+    require_admin(request.user)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subaccount_token_reveal(
+                actor=request.user, sub_account=sub_account
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(_token_page(request, sub_account))
+    context = {"form": form, "sub_account": sub_account, "section": "subaccounts"}
+    return render(request, "accounts/subaccount_token.html", context)
 
 
 @require_GET

@@ -30,6 +30,9 @@ def _items_for(user: object) -> list[NavItem]:
         # inventory (read), members their team's numbers and requests.
         NavItem("Numbers", reverse("phone_numbers:number_list"), "numbers"),
     ]
+    if not getattr(user, "is_finance", False):
+        # Admins manage every trunk; members read their teams'. Finance has none.
+        items.append(NavItem("Trunks", reverse("trunks:trunk_list"), "trunks"))
     if sees_all:
         # Admins land on API health; finance may only read the alerts.
         target = "monitoring:health" if is_admin else "monitoring:alert_list"

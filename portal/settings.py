@@ -350,6 +350,14 @@ SYNC_LEASE_SECONDS = _int("SYNC_LEASE_SECONDS", 120)
 # First retry of a failed sync after this many seconds, doubling each time.
 SYNC_RETRY_BASE_SECONDS = _int("SYNC_RETRY_BASE_SECONDS", 30)
 
+# SIP trunks: a trunk's SIP password is due for rotation this many days after it
+# was set; reminders go out 14, 7 and 1 days before, then daily (trunks.reminders).
+TRUNK_PASSWORD_ROTATION_DAYS = _int("TRUNK_PASSWORD_ROTATION_DAYS", 90)
+CELERY_BEAT_SCHEDULE["trunk-rotation-reminders"] = {
+    "task": "trunks.tasks.rotation_reminders_send",
+    "schedule": 24 * 3600.0,
+}
+
 # Monitoring and alerts.
 # Bearer token that /metrics requires; empty turns /metrics off (404).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("accounts.urls")),
     path("billing/", include("billing.urls")),
+    path("trunks/", include("trunks.urls")),
     path("numbers/", include("phone_numbers.urls")),
     path("monitoring/", include("monitoring.urls")),
     # Probes: no session; /metrics checks its own bearer token.

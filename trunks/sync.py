@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import ProviderAccount
-from portal.provider import client_for
-from portal.sync import owner_map, parse_datetime, sync_run
-from trunks.models import IpAclEntry, SyncedModel, Trunk, TrunkCredential
+from accounts.models import ProviderAccount, SubAccount
+from portal.provider import client_for, sub_account_client
+from portal.sync import SyncRun, owner_map, parse_datetime, sync_run
+from trunks.choices import HealthEventKind, TrunkStatus
+from trunks.models import (
+    IpAclEntry,
+    SyncedModel,
+    Trunk,
+    TrunkCredential,
+    TrunkHealthEvent,
+)
+from vobiz.client import VobizClient
+from vobiz.errors import AuthError, NotFound
+
+logger = logging.getLogger("trunks.sync")
 
 TRUNK_DRIFT = (
     "name",
@@ -24,7 +38,8 @@ TRUNK_DRIFT = (
 )
 
 
-def _trunk_fields(remote: dict[str, Any]) -> dict[str, Any]:
+def trunk_fields(remote: dict[str, Any]) -> dict[str, Any]:
+    """Return the portal's Trunk fields for a Vobiz trunk object."""
     return {
         "name": (remote.get("name") or "")[:255],
         "description": (remote.get("description") or "")[:500],
@@ -41,7 +56,8 @@ def _trunk_fields(remote: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _credential_fields(remote: dict[str, Any]) -> dict[str, Any]:
+def credential_fields(remote: dict[str, Any]) -> dict[str, Any]:
+    """Return the portal's TrunkCredential fields for a Vobiz credential."""
     return {
         "username": (remote.get("username") or "")[:64],
         "realm": remote.get("realm") or "",
@@ -49,7 +65,8 @@ def _credential_fields(remote: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _acl_fields(remote: dict[str, Any]) -> dict[str, Any]:
+def acl_fields(remote: dict[str, Any]) -> dict[str, Any]:
+    """Return the portal's IpAclEntry fields for a Vobiz IP ACL entry."""
     return {
         "ip_address": (remote.get("ip_address") or "")[:18],
         "description": (remote.get("description") or remote.get("name") or "")[:255],
@@ -57,36 +74,89 @@ def _acl_fields(remote: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def trunks_sync(*, provider: ProviderAccount) -> dict[str, dict[str, int]]:
+def trunks_sync(*, provider: ProviderAccount) -> dict[str, Any]:
     """Upsert trunks, credentials and IP ACL entries; mark the vanished ones.
 
-    Credentials go first so trunks can link to them. A trunk whose status or
-    limits changed without the portal is recorded as changed outside the portal.
+    Vobiz lists these per account, so the master's are read with the master's
+    client and each sub-account's with its own (when the portal holds its
+    token). A sub-account whose listing is refused is skipped, and its rows are
+    not marked removed. Credentials go first so trunks can link to them. A
+    trunk whose status or limits changed without the portal is recorded as
+    changed outside the portal, and its status changes as health events.
     """
     with sync_run(provider, "trunks") as run:
         summary = run.summary
-        client = client_for(provider)
         owners = owner_map(provider)
+        listing = _list_everything(provider, run)
+        listed = listing.listed
         summary["credentials"] = _mirror(
             provider,
             TrunkCredential,
-            client.list_credentials(),
-            _credential_fields,
+            listing.credentials,
+            credential_fields,
             owners,
+            listed=listed,
         )
         summary["ip_acl"] = _mirror(
-            provider, IpAclEntry, client.list_ip_acl(), _acl_fields, owners
+            provider, IpAclEntry, listing.acls, acl_fields, owners, listed=listed
         )
         summary["trunks"] = _mirror(
             provider,
             Trunk,
-            client.list_trunks(),
-            _trunk_fields,
+            listing.trunks,
+            trunk_fields,
             owners,
             on_drift=_trunk_drift,
+            listed=listed,
         )
+        summary["accounts"] = sorted(listed)
+        summary["skipped_accounts"] = listing.skipped
         _link_credentials(provider)
+        _link_acl_entries(provider)
     return summary
+
+
+@dataclass
+class _Listing:
+    credentials: list[dict[str, Any]] = field(default_factory=list)
+    acls: list[dict[str, Any]] = field(default_factory=list)
+    trunks: list[dict[str, Any]] = field(default_factory=list)
+    listed: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _list_everything(provider: ProviderAccount, run: SyncRun) -> _Listing:
+    """List every account's credentials, IP ACL entries and trunks."""
+    listing = _Listing()
+    sources: list[tuple[str, VobizClient | None]] = [
+        (provider.auth_id, client_for(provider))
+    ]
+    teams = SubAccount.objects.filter(
+        provider_account=provider, auth_id__isnull=False, removed_at__isnull=True
+    ).exclude(auth_token="")
+    sources += [(t.auth_id or "", sub_account_client(provider, t)) for t in teams]
+    for auth_id, client in sources:
+        if client is None:
+            continue
+        try:
+            credentials = list(client.list_credentials())
+            acls = list(client.list_ip_acl())
+            trunks = list(client.list_trunks())
+        except (AuthError, NotFound) as exc:
+            if auth_id == provider.auth_id:
+                raise
+            logger.warning(
+                "trunk sync skipped a sub-account",
+                extra={"auth_id": auth_id, "error": type(exc).__name__},
+            )
+            listing.skipped.append(auth_id)
+            continue
+        listing.credentials += credentials
+        listing.acls += acls
+        listing.trunks += trunks
+        listing.listed.add(auth_id)
+        run.heartbeat()
+    return listing
 
 
 def _mirror(
@@ -97,8 +167,13 @@ def _mirror(
     owners: dict[str, int],
     *,
     on_drift: Callable[[Any, dict[str, Any], dict[str, Any]], None] | None = None,
+    listed: set[str] | None = None,
 ) -> dict[str, int]:
-    """Upsert remote rows of one kind on their remote id; mark missing rows removed."""
+    """Upsert remote rows of one kind on their remote id; mark missing rows removed.
+
+    Only rows of the accounts in `listed` can be missing (rows without an
+    account id count as the master's).
+    """
     id_key = "trunk_id" if model is Trunk else "id"
     counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
     seen: set[str] = set()
@@ -118,11 +193,12 @@ def _mirror(
         }
         counts[_upsert_one(provider, model, remote_id, fields, now, on_drift)] += 1
     manager = model._default_manager
-    counts["removed"] = (
-        manager.filter(provider_account=provider, removed_at__isnull=True)
-        .exclude(remote_id__in=seen)
-        .update(removed_at=now)
-    )
+    candidates = manager.filter(provider_account=provider, removed_at__isnull=True)
+    if listed is not None:
+        candidates = candidates.filter(
+            Q(account_auth_id__in=listed) | Q(account_auth_id="")
+        )
+    counts["removed"] = candidates.exclude(remote_id__in=seen).update(removed_at=now)
     return counts
 
 
@@ -161,6 +237,17 @@ def _trunk_drift(trunk: Trunk, before: dict[str, Any], after: dict[str, Any]) ->
     action = "trunk.changed_outside"
     if "status" in keys and after["status"] != "active":
         action = "trunk.went_inactive"
+    if "status" in keys:
+        went = after["status"] != TrunkStatus.ACTIVE
+        TrunkHealthEvent.objects.create(
+            trunk=trunk,
+            kind=HealthEventKind.WENT_INACTIVE
+            if went
+            else HealthEventKind.ACTIVE_AGAIN,
+            source="sync",
+            detail=f"Vobiz reports the trunk {after['status']}.",
+            occurred_at=timezone.now(),
+        )
     audit_record(
         actor=None,
         action=action,
@@ -186,3 +273,17 @@ def _link_credentials(provider: ProviderAccount) -> None:
         )
         if trunk.credential_id != wanted:
             Trunk.objects.filter(pk=trunk.pk).update(credential_id=wanted)
+
+
+def _link_acl_entries(provider: ProviderAccount) -> None:
+    """Show each trunk's attached whitelist entry on that trunk.
+
+    Links the portal set itself (entries added from a trunk page) are kept.
+    """
+    attached = Trunk.objects.filter(provider_account=provider).exclude(
+        ipacl_remote_id=""
+    )
+    for trunk_id, remote_id in attached.values_list("pk", "ipacl_remote_id"):
+        IpAclEntry.objects.filter(
+            provider_account=provider, remote_id=remote_id, trunk__isnull=True
+        ).update(trunk_id=trunk_id)

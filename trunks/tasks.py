@@ -14,3 +14,11 @@ from trunks.sync import trunks_sync as trunks_sync_service
 def trunks_sync(self: Any, provider_id: int | None = None) -> dict[str, Any]:
     """Sync trunks, credentials and IP whitelist entries from Vobiz."""
     return run_sync(self, trunks_sync_service, provider_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rotation_reminders_send() -> dict[str, int]:
+    """Send today's SIP password rotation reminders (daily; re-runs send nothing)."""
+    from trunks.reminders import rotation_reminders_send as service
+
+    return service()

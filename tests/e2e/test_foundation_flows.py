@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_admin_creates_a_sub_account_and_finds_it_in_the_list(
-    login, live_server, admin_user, provider
+    login, live_server, admin_user, sim_provider
 ):
+    # Creating a sub-account goes to Vobiz first: here, the simulator.
     page = login(admin_user)
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("link", name="Sub-accounts").click()

@@ -1,0 +1,97 @@
+"""Trunk fixtures: a sub-account created through the portal at the simulator (so
+the portal holds its token and can act on its trunks), its lead, and helpers to
+read the simulator's own state."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from django.test import Client
+
+from accounts.choices import MembershipRole
+from accounts.services import subaccount_provision
+from tests.factories import MembershipFactory, UserFactory
+from trunks.choices import AuthType
+from trunks.services import trunk_create
+from trunks.validators import validate_ip_entry
+
+
+class Remote:
+    """Read the simulator as one sub-account would (what Vobiz really holds)."""
+
+    def __init__(self, sim, team):
+        self.sim = sim
+        self.auth_id = team.auth_id
+        self.headers = sim.auth_headers(team.auth_id, team.auth_token.reveal())
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(
+            f"{self.sim.base_url}/Account/{self.auth_id}{path}",
+            headers=self.headers,
+            verify=self.sim.ca_bundle,
+            timeout=10,
+        )
+
+    def objects(self, path: str) -> list[dict]:
+        response = self.get(f"{path}?limit=100")
+        response.raise_for_status()
+        return response.json()["objects"]
+
+    def trunks(self) -> list[dict]:
+        return self.objects("/trunks")
+
+    def credentials(self) -> list[dict]:
+        return self.objects("/trunks/credentials")
+
+    def acls(self) -> list[dict]:
+        return self.objects("/trunks/ip-acl")
+
+    def trunk(self, trunk_id: str) -> dict:
+        response = self.get(f"/trunks/{trunk_id}")
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture
+def sim_team(sim_provider, admin_user):
+    team, _token = subaccount_provision(
+        actor=admin_user, provider_account=sim_provider, name="Ops Team"
+    )
+    return team
+
+
+@pytest.fixture
+def remote(sim, sim_team):
+    return Remote(sim, sim_team)
+
+
+@pytest.fixture
+def sim_lead(sim_team):
+    user = UserFactory(email="lead.ops@example.com", full_name="Olga Ops")
+    MembershipFactory(user=user, sub_account=sim_team, role=MembershipRole.LEAD)
+    return user
+
+
+@pytest.fixture
+def as_sim_lead(sim_lead):
+    client = Client()
+    client.force_login(sim_lead)
+    return client
+
+
+@pytest.fixture
+def sim_trunk(sim_team, admin_user):
+    """A trunk with both auth types, created through the portal at the simulator."""
+    trunk, _password = trunk_create(
+        actor=admin_user,
+        sub_account=sim_team,
+        name="Ops Trunk",
+        direction="outbound",
+        concurrent_calls_limit=10,
+        cps_limit=2,
+        auth_type=AuthType.BOTH,
+        username="opstrunk",
+        first_ip=validate_ip_entry("8.8.4.4"),
+        ip_description="Office",
+    )
+    return trunk
