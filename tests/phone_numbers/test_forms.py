@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from accounts.models import SubAccount
 from phone_numbers.choices import NumberSeries
-from phone_numbers.forms import InventorySearchForm, NumberRequestForm
+from phone_numbers.forms import ApproveForm, InventorySearchForm, NumberRequestForm
 from trunks.models import Trunk
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +148,24 @@ def test_the_inventory_search_checks_typed_numbers(typed, valid, cleaned):
     assert bound.is_valid() == valid
     if valid:
         assert bound.cleaned_data["q"] == cleaned
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_the_approve_form_survives_hostile_input(team_a, lead_a, data):
+    # tests/security/test_form_fuzz.py needs a request to build this form; the
+    # same checks, with one.
+    from tests.phone_numbers.factories import NumberRequestFactory
+    from tests.security.test_form_fuzz import assert_validates_cleanly, value_for
+
+    number_request = NumberRequestFactory(sub_account=team_a, requested_by=lead_a)
+    probe = ApproveForm(data={}, number_request=number_request)
+    values = data.draw(
+        st.fixed_dictionaries({n: value_for(f) for n, f in probe.fields.items()})
+    )
+    assert_validates_cleanly(ApproveForm, {"number_request": number_request}, values)
