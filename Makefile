@@ -6,9 +6,9 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-LINT_PATHS := portal accounts trunks phone_numbers billing monitoring vobiz tests bench manage.py
+LINT_PATHS := portal accounts trunks phone_numbers billing monitoring vobiz tests bench loadtest manage.py
 
-.PHONY: demo test lint venv serve clean-demo
+.PHONY: demo test lint venv serve clean-demo loadtest
 
 venv: $(VENV)/.installed
 
@@ -32,6 +32,12 @@ lint: venv
 	$(BIN)/mypy
 	$(PY) manage.py check --settings=portal.test_settings
 	$(PY) manage.py makemigrations --check --dry-run --settings=portal.test_settings
+
+# Portal and Vobiz path under load, on 127.0.0.1 only; stops by itself within 10 min.
+# Report: var/loadtest/index.html. LOADTEST_ARGS=--quick: 100k CDRs, short phases.
+LOADTEST_ARGS ?=
+loadtest: venv
+	$(PY) -m loadtest $(LOADTEST_ARGS)
 
 clean-demo:
 	rm -rf var .env

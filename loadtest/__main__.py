@@ -1,0 +1,5 @@
+"""`python -m loadtest` (see loadtest/runner.py)."""
+
+from loadtest.runner import main
+
+raise SystemExit(main())

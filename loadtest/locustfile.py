@@ -1,0 +1,101 @@
+"""Locust users of the load test: one class per role, plus a closed-loop user.
+
+The runner writes the plan (`LOADTEST_PLAN`, a JSON file of mode 0600 under
+var/loadtest/): each role's sign-in accounts and the pages that role opens, by
+path (resolved from URL names by the runner). Each simulated user signs in once
+with its own account (admins pass their TOTP code), then opens its role's pages
+at random, weighted, with a think time. Only 200 counts as success: a redirect
+to the sign-in page would otherwise hide a broken session.
+
+Never imported by the test suite: importing locust monkey-patches with gevent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+from typing import Any, ClassVar
+
+from locust import HttpUser, between, constant, task
+
+from loadtest.portal_session import sign_in
+
+PLAN: dict[str, Any] = json.loads(open(os.environ["LOADTEST_PLAN"]).read())  # noqa: SIM115
+_ACCOUNTS = {role: itertools.cycle(pool) for role, pool in PLAN["accounts"].items()}
+
+
+class PortalUser(HttpUser):
+    """A signed-in person of one role browsing that role's pages."""
+
+    abstract = True
+    role: ClassVar[str] = ""
+    wait_time = between(*PLAN.get("wait", (0.5, 2.5)))
+
+    def on_start(self) -> None:
+        self.client.trust_env = False  # never a proxy: 127.0.0.1 only
+        account = next(_ACCOUNTS[self.role])
+        sign_in(
+            lambda path: self.client.get(path, name="sign-in", allow_redirects=False),
+            lambda path, data: self.client.post(
+                path, data=data, name="sign-in", allow_redirects=False
+            ),
+            email=account["email"],
+            password=account["password"],
+            totp_key=account.get("totp_key"),
+        )
+        self.pages = PLAN["pages"][self.role]
+        self.weights = [page["weight"] for page in self.pages]
+
+    def open(self, page: dict[str, Any]) -> None:
+        """GET one page; anything but 200 is a failure."""
+        with self.client.get(
+            page["path"],
+            params=page["params"],
+            headers=page["headers"],
+            name=page["name"],
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+
+    @task
+    def browse(self) -> None:
+        if self.pages:
+            self.open(random.choices(self.pages, self.weights)[0])  # noqa: S311
+
+
+def _mixed(role: str) -> type[PortalUser]:
+    count = int(PLAN.get("mix", {}).get(role, 0))
+    return type(
+        f"{role.capitalize()}User",
+        (PortalUser,),
+        {"role": role, "fixed_count": count, "abstract": False},
+    )
+
+
+AdminUser = _mixed("admin")
+FinanceUser = _mixed("finance")
+LeadUser = _mixed("lead")
+ViewerUser = _mixed("viewer")
+
+
+class ThroughputUser(PortalUser):
+    """No think time: as many requests to one page as the server will answer."""
+
+    role = str((PLAN.get("throughput") or {}).get("role") or "admin")
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        target = PLAN["throughput"]
+        if target.get("sign_in"):
+            super().on_start()
+        else:
+            self.client.trust_env = False
+        self.page = {"params": {}, "headers": {}, **target}
+
+    @task
+    def browse(self) -> None:
+        self.open(self.page)
