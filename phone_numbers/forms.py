@@ -105,7 +105,12 @@ class NumberRequestForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sub_account"].queryset = sub_accounts  # type: ignore[attr-defined]
-        self.fields["trunk"].queryset = trunks  # type: ignore[attr-defined]
+        trunk_field = self.fields["trunk"]
+        trunk_field.queryset = trunks  # type: ignore[attr-defined]
+        # Trunks of several teams share one list: say whose each one is.
+        trunk_field.label_from_instance = (  # type: ignore[attr-defined]
+            lambda trunk: f"{trunk.name} ({trunk.sub_account})"
+        )
 
     def clean_prefix(self) -> str:
         raw = "".join(self.cleaned_data.get("prefix", "").split())

@@ -18,6 +18,7 @@ from monitoring.models import Notification
 from phone_numbers.models import NumberPurchase, NumberRequest, PhoneNumber
 from phone_numbers.services import (
     PurchaseBusy,
+    buying,
     fulfilment,
     number_request_approve,
     number_request_create,
@@ -149,7 +150,7 @@ def test_a_worker_killed_after_the_purchase_landed_resumes_without_rebuying(
     world, approve, no_backoff, monkeypatch
 ):
     number_request = approve(quantity=2)
-    real = fulfilment._record_bought
+    real = buying._record_bought
     calls = {"n": 0}
 
     def dies_once(run, purchase, remote):
@@ -158,7 +159,7 @@ def test_a_worker_killed_after_the_purchase_landed_resumes_without_rebuying(
             raise Killed
         return real(run, purchase, remote)
 
-    monkeypatch.setattr(fulfilment, "_record_bought", dies_once)
+    monkeypatch.setattr(buying, "_record_bought", dies_once)
     with pytest.raises(Killed):
         number_request_fulfil(request_id=number_request.pk)
     first = number_request.purchases.get(position=1)
@@ -243,7 +244,7 @@ def test_vobiz_refusing_for_balance_after_the_precheck_fails_cleanly(
 ):
     world.sim.control.config(insufficient_balance_status=status)
     # The pre-check believes there is money (a stale cached balance, say).
-    monkeypatch.setattr(fulfilment, "_affordable", lambda run, purchase, offer: True)
+    monkeypatch.setattr(buying, "_affordable", lambda run, purchase, offer: True)
     number_request = approve(quantity=2)
     world.sim.control.set_balance(1)
 
@@ -275,14 +276,14 @@ def test_a_picked_number_taken_meanwhile_is_replaced(
 ):
     number_request = approve(quantity=1)
     taken = world.inventory_offer("80")
-    real_send = fulfilment._send
+    real_send = buying._send
 
     def someone_is_faster(run, purchase, *, retry_gone):
         if purchase.e164 == taken["e164"]:
             world.other_team_client().purchase_number(taken["e164"], "someone-else")
         return real_send(run, purchase, retry_gone=retry_gone)
 
-    monkeypatch.setattr(fulfilment, "_send", someone_is_faster)
+    monkeypatch.setattr(buying, "_send", someone_is_faster)
     number_request_fulfil(request_id=number_request.pk)
 
     purchase = number_request.purchases.get()
@@ -313,6 +314,61 @@ def test_a_transient_error_leaves_the_row_for_a_lookup_and_the_task_retries(
     number_request_fulfil(request_id=number_request.pk)
     purchase.refresh_from_db()
     assert purchase.status == "done"
+    assert len(world.purchase_debits([purchase.e164])) == 1
+
+
+def test_a_rate_limit_retries_the_task_after_vobiz_s_retry_after(
+    world, approve, no_backoff, monkeypatch
+):
+    number_request = approve(quantity=1)
+    world.sim.control.rate_limit(retry_after=42, count=50)
+    asked = {}
+
+    def retry(**kwargs):
+        asked.update(kwargs)
+        return Retry()
+
+    monkeypatch.setattr(fulfil_task, "retry", retry)
+    with pytest.raises(Retry):
+        fulfil_task.run(number_request.pk)
+    assert asked["countdown"] == 42
+    assert world.purchase_posts() == 0
+
+
+def test_a_trunk_vobiz_refuses_leaves_the_number_with_the_team_and_says_so(
+    world, approve, no_backoff
+):
+    number_request = approve(quantity=1)
+    # The trunk vanished at Vobiz after the request was filed.
+    type(world.trunk).objects.filter(pk=world.trunk.pk).update(remote_id="gone-trunk")
+
+    number_request_fulfil(request_id=number_request.pk)
+
+    number_request.refresh_from_db()
+    purchase = number_request.purchases.get()
+    assert number_request.status == "failed"
+    assert purchase.status == "bought" and "not routed to" in purchase.reason
+    assert "was bought but is with" in number_request.failure_reason
+    # The local row says where the number really is: with the team, unrouted.
+    local = PhoneNumber.objects.get(e164=purchase.e164)
+    assert local.sub_account == world.team and local.trunk is None
+    remote = next(world.sim_client().list_numbers(search=purchase.e164[1:]))
+    assert remote["account_id"] == world.team.auth_id
+    assert len(world.purchase_debits([purchase.e164])) == 1
+
+
+def test_a_team_vobiz_will_not_take_the_number_leaves_it_on_the_master(
+    world, approve, no_backoff
+):
+    number_request = approve(quantity=1, trunk=False)
+    type(world.team).objects.filter(pk=world.team.pk).update(auth_id="SA_GONE0000")
+
+    number_request_fulfil(request_id=number_request.pk)
+
+    purchase = number_request.purchases.get()
+    assert purchase.status == "bought" and "master account" in purchase.reason
+    local = PhoneNumber.objects.get(e164=purchase.e164)
+    assert local.sub_account is None and local.account_auth_id == world.provider.auth_id
     assert len(world.purchase_debits([purchase.e164])) == 1
 
 
