@@ -102,12 +102,18 @@ def _send_webhook(delivery: Delivery, now: dt.datetime) -> webhooks.PostResult:
     if not channel.url or not channel.secret:
         return webhooks.PostResult(None, "No URL or secret.", 0.0, final=True)
     body = json.dumps(payload(delivery, now), separators=(",", ":")).encode()
+    previous = (
+        channel.previous_secret.reveal()
+        if channel.previous_secret_active(now)
+        else None
+    )
     return webhooks.post(
         channel.url.reveal(),
         body,
         secret=channel.secret.reveal(),
         delivery_id=delivery.pk,
         event=delivery.event,
+        previous_secret=previous,
     )
 
 

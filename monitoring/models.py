@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.contrib.auth.models import AnonymousUser
@@ -259,6 +260,11 @@ class NotificationChannel(models.Model):
     url = EncryptedTextField("webhook URL", blank=True)
     url_display = models.CharField(max_length=300, blank=True)
     secret = EncryptedTextField(blank=True)
+    # After a rotation the old secret keeps signing, in a second header, until
+    # `previous_secret_expires_at`: receivers switch over without losing alerts.
+    previous_secret = EncryptedTextField(blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -285,6 +291,11 @@ class NotificationChannel(models.Model):
     def target(self) -> str:
         """Say where the channel sends, for lists (never the secret)."""
         return self.url_display if self.kind == ChannelKind.WEBHOOK else self.email_to
+
+    def previous_secret_active(self, now: dt.datetime) -> bool:
+        """Say whether the secret replaced by the last rotation still signs."""
+        expires = self.previous_secret_expires_at
+        return bool(self.previous_secret) and expires is not None and expires > now
 
 
 class Delivery(models.Model):

@@ -14,7 +14,7 @@ import hmac
 import ipaddress
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +24,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 SIGNATURE_HEADER = "X-Portal-Signature"
+# Sent only during the overlap window after a secret rotation: the signature made
+# with the secret being replaced, so a receiver not yet switched keeps verifying.
+PREVIOUS_SIGNATURE_HEADER = "X-Portal-Signature-Previous"
 DELIVERY_HEADER = "X-Portal-Delivery"
 EVENT_HEADER = "X-Portal-Event"
 # Connect and read timeouts: a slow receiver must not hold a worker for long.
@@ -101,6 +104,35 @@ def verify(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(sign(secret, body), header or "")
 
 
+def verify_any(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Check a delivery against the receiver's secret, whichever header carries it.
+
+    What a receiver does around a rotation: during the overlap window the portal
+    signs with the new secret (`X-Portal-Signature`) and the old one
+    (`X-Portal-Signature-Previous`); a receiver that still has the old secret
+    matches the second, one that has the new secret the first. After the window
+    only the first is sent.
+    """
+    wanted = {name.lower(): value for name, value in headers.items()}
+    candidates = [
+        wanted.get(SIGNATURE_HEADER.lower(), ""),
+        wanted.get(PREVIOUS_SIGNATURE_HEADER.lower(), ""),
+    ]
+    # Check both (no short-circuit), so the time taken says nothing about which.
+    results = [verify(secret, body, value) for value in candidates if value]
+    return any(results)
+
+
+def signature_headers(
+    secret: str, body: bytes, previous_secret: str | None = None
+) -> dict[str, str]:
+    """Return the signature header, plus the previous one inside an overlap window."""
+    headers = {SIGNATURE_HEADER: sign(secret, body)}
+    if previous_secret:
+        headers[PREVIOUS_SIGNATURE_HEADER] = sign(previous_secret, body)
+    return headers
+
+
 @dataclass(frozen=True)
 class PostResult:
     """What one webhook attempt got back."""
@@ -124,13 +156,23 @@ class PostResult:
 
 
 def post(
-    url: str, body: bytes, *, secret: str, delivery_id: int, event: str
+    url: str,
+    body: bytes,
+    *,
+    secret: str,
+    delivery_id: int,
+    event: str,
+    previous_secret: str | None = None,
 ) -> PostResult:
-    """POST one signed JSON body; never follow redirects (they could go inward)."""
+    """POST one signed JSON body; never follow redirects (they could go inward).
+
+    `previous_secret` (inside a rotation's overlap window) adds a second
+    signature made with the secret being replaced.
+    """
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "vobiz-team-portal-alerts",
-        SIGNATURE_HEADER: sign(secret, body),
+        **signature_headers(secret, body, previous_secret),
         DELIVERY_HEADER: str(delivery_id),
         EVENT_HEADER: event,
     }

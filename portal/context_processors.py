@@ -40,6 +40,8 @@ def _items_for(user: object) -> list[NavItem]:
         items.append(NavItem("Audit log", reverse("accounts:audit_list"), "audit"))
     if is_admin:
         items.append(NavItem("Users", reverse("accounts:user_list"), "users"))
+        # Secret inventory, rotations, drills and the security posture.
+        items.append(NavItem("Security", reverse("credentials:inventory"), "security"))
     return items
 
 

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "phone_numbers",
     "billing",
     "monitoring",
+    "credentials",
 ]
 
 MIDDLEWARE = [
@@ -401,4 +402,16 @@ NUMBER_UTILIZATION_LIMIT = _int("NUMBER_UTILIZATION_LIMIT", 600)
 CELERY_BEAT_SCHEDULE["number-requests-resume"] = {
     "task": "phone_numbers.tasks.number_requests_resume",
     "schedule": 5 * 60.0,
+}
+
+# Credentials: rotation periods (days) and the webhook secret overlap window.
+AUTH_TOKEN_ROTATION_DAYS = _int("AUTH_TOKEN_ROTATION_DAYS", 90)
+CONSOLE_PASSWORD_ROTATION_DAYS = _int("CONSOLE_PASSWORD_ROTATION_DAYS", 90)
+WEBHOOK_SECRET_ROTATION_DAYS = _int("WEBHOOK_SECRET_ROTATION_DAYS", 180)
+ENCRYPTION_KEY_MAX_AGE_DAYS = _int("ENCRYPTION_KEY_MAX_AGE_DAYS", 365)
+# After a webhook secret is rotated the old one still signs for this many hours.
+WEBHOOK_SECRET_OVERLAP_HOURS = _int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+CELERY_BEAT_SCHEDULE["credential-reminders"] = {
+    "task": "credentials.tasks.rotation_reminders_send",
+    "schedule": 24 * 3600.0,
 }

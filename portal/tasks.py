@@ -13,11 +13,12 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
+from django.core.cache import cache
 
 from accounts.models import ProviderAccount
-from portal.provider import breaker_for
+from portal.provider import breaker_for, forget_clients
 from portal.sync import SyncBusy
-from vobiz.errors import VobizError
+from vobiz.errors import AuthError, VobizError
 
 logger = logging.getLogger("portal.tasks")
 
@@ -29,6 +30,10 @@ SYNC_TASK_OPTIONS: dict[str, Any] = {
     "max_retries": 8,
 }
 BACKOFF_CAP = 600
+# While a credential of an account is being rotated (credentials.services marks
+# it), a sync that meets a 401 waits for the new credential instead of failing.
+ROTATION_MARK_SECONDS = 60
+ROTATION_RETRY_SECONDS = 5
 
 
 def providers(provider_id: int | None) -> list[ProviderAccount]:
@@ -57,6 +62,57 @@ def countdown_for(error: VobizError, retries: int, provider: ProviderAccount) ->
     return float(min(BACKOFF_CAP, base * 2**retries))
 
 
+def rotation_key(provider_id: int) -> str:
+    """Return the cache key that says a credential of an account is being rotated."""
+    return f"vobiz:rotating:{provider_id}"
+
+
+def rotation_begin(provider_id: int) -> None:
+    """Mark an account's credentials as being rotated (for a minute at most)."""
+    cache.set(rotation_key(provider_id), 1, ROTATION_MARK_SECONDS)
+
+
+def rotation_end(provider_id: int) -> None:
+    """Clear the mark once the new credential is stored (or the rotation failed)."""
+    cache.delete(rotation_key(provider_id))
+
+
+def rotation_in_progress(provider_id: int) -> bool:
+    """Say whether a credential of the account is being rotated right now."""
+    return bool(cache.get(rotation_key(provider_id)))
+
+
+def _credentials(provider: ProviderAccount) -> tuple[str, str]:
+    # Ciphertexts: a new value means a new token or password, without decrypting.
+    return (
+        getattr(provider.auth_token, "token", ""),
+        getattr(provider.login_password, "token", ""),
+    )
+
+
+def _run_once(
+    service: Callable[..., Any], provider: ProviderAccount, **kwargs: Any
+) -> Any:
+    """Run the service; after a 401, once more if the stored credentials changed.
+
+    A rotation that commits after this task loaded the account leaves it with
+    an old token that Vobiz no longer accepts: reload the row and run again
+    with clients built from the new credentials.
+    """
+    try:
+        return service(provider=provider, **kwargs)
+    except AuthError:
+        fresh = ProviderAccount.objects.filter(pk=provider.pk).first()
+        if fresh is None or _credentials(fresh) == _credentials(provider):
+            raise
+        logger.info(
+            "credentials changed during a sync; running it again",
+            extra={"auth_id": provider.auth_id},
+        )
+        forget_clients()
+        return service(provider=fresh, **kwargs)
+
+
 def run_sync(
     task: Task,
     service: Callable[..., Any],
@@ -67,10 +123,13 @@ def run_sync(
     results: dict[str, Any] = {}
     for provider in providers(provider_id):
         try:
-            results[provider.auth_id] = service(provider=provider, **kwargs)
+            results[provider.auth_id] = _run_once(service, provider, **kwargs)
         except SyncBusy:
             results[provider.auth_id] = "skipped: already running"
         except VobizError as error:
+            if isinstance(error, AuthError) and rotation_in_progress(provider.pk):
+                # Vobiz switched tokens; the portal stores the new one any moment.
+                raise task.retry(exc=error, countdown=ROTATION_RETRY_SECONDS) from error
             if not error.transient:
                 raise
             countdown = countdown_for(error, task.request.retries, provider)

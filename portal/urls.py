@@ -14,6 +14,7 @@ urlpatterns = [
     path("trunks/", include("trunks.urls")),
     path("numbers/", include("phone_numbers.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("credentials/", include("credentials.urls")),
     # Probes: no session; /metrics checks its own bearer token.
     path("healthz", monitoring_views.healthz, name="healthz"),
     path("metrics", monitoring_views.metrics_view, name="metrics"),

@@ -1,0 +1,265 @@
+"""The security posture: what in the current set-up goes against Vobiz's guidance.
+
+Each check returns findings; each finding links to the page that fixes it. The
+checks read the database only (a fixed number of queries) and never Vobiz.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.choices import GlobalRole, ProviderEnvironment
+from accounts.models import SubAccount, User, require_admin
+from credentials.choices import SecretKind, SecretStatus
+from credentials.selectors import AnyUser, Inventory, system_inventory, url_or_blank
+from trunks.models import IpAclEntry, Trunk, TrunkCredential
+
+# Vobiz: whitelist single addresses or small ranges; anything wider than a /24
+# lets far more machines than yours send traffic as you.
+WIDEST_PREFIX = 24
+
+SEVERITY_TONE = {"high": "red", "medium": "amber"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing to fix, with where to fix it."""
+
+    check: str
+    severity: str
+    title: str
+    detail: str
+    fix_url: str
+    fix_label: str
+
+    @property
+    def tone(self) -> str:
+        return SEVERITY_TONE[self.severity]
+
+
+def prefix_length(value: str) -> int | None:
+    """Return the prefix length of an IPv4 address or CIDR (32 for an address)."""
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False).prefixlen
+    except ValueError:
+        return None
+
+
+def _trunk_url(trunk_id: int | None, sub_account: SubAccount | None) -> str:
+    if trunk_id:
+        found = url_or_blank("trunks:trunk_detail", trunk_id)
+        if found:
+            return found
+    return sub_account.get_absolute_url() if sub_account else ""
+
+
+def password_trunks_with_static_sources() -> list[Finding]:
+    """Production trunks on password auth whose team sends from fixed addresses.
+
+    The evidence of static sources is the team's own IP whitelist: entries of a
+    /24 or narrower. Vobiz prefers IP authentication for such trunks.
+    """
+    whitelisted = IpAclEntry.objects.present().filter(trunk=OuterRef("pk"))
+    candidates = (
+        Trunk.objects.present()
+        .filter(
+            provider_account__environment=ProviderEnvironment.PRODUCTION,
+            sub_account__isnull=False,
+            sub_account__removed_at__isnull=True,
+            ipacl_remote_id="",
+        )
+        .filter(Q(credential__isnull=False) | ~Q(credential_remote_id=""))
+        .exclude(Exists(whitelisted))
+        .select_related("sub_account")
+        .order_by("name", "pk")
+    )
+    trunks = list(candidates)
+    sources: dict[int, list[str]] = {}
+    entries = IpAclEntry.objects.present().filter(
+        enabled=True, sub_account_id__in={t.sub_account_id for t in trunks}
+    )
+    for team_id, address in entries.values_list("sub_account_id", "ip_address"):
+        length = prefix_length(address)
+        if team_id is not None and length is not None and length >= WIDEST_PREFIX:
+            sources.setdefault(team_id, []).append(address)
+    findings = []
+    for trunk in trunks:
+        fixed = sorted(sources.get(trunk.sub_account_id or 0, []))
+        if not fixed:
+            continue
+        team = trunk.sub_account
+        shown = ", ".join(fixed[:3]) + ("…" if len(fixed) > 3 else "")
+        findings.append(
+            Finding(
+                check="password_static_ip",
+                severity="medium",
+                title=f"Trunk “{trunk.name}” of {team} uses a password only",
+                detail=(
+                    f"{team} sends from fixed addresses ({shown}). Vobiz recommends "
+                    "IP whitelisting for production trunks with static IPs: a "
+                    "password can leak, an address cannot be borrowed."
+                ),
+                fix_url=_trunk_url(trunk.pk, team),
+                fix_label="Add the addresses to its whitelist",
+            )
+        )
+    return findings
+
+
+def overdue_rotations(inventory: Inventory) -> list[Finding]:
+    """Secrets past their rotation date (encryption keys are checked apart)."""
+    return [
+        Finding(
+            check="overdue",
+            severity="high",
+            title=f"{item.kind_label} “{item.name}” is overdue",
+            detail=(
+                f"{item.owner}: {item.status_label.lower()} ({item.period}-day policy)."
+            ),
+            fix_url=item.action_url,
+            fix_label=item.action_label or "Rotate",
+        )
+        for item in inventory.items
+        if item.status == SecretStatus.OVERDUE
+        and item.kind != SecretKind.ENCRYPTION_KEY
+    ]
+
+
+def admins_without_second_factor(viewer: AnyUser) -> list[Finding]:
+    """Active admins without a confirmed authenticator app."""
+    confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    admins = (
+        User.objects.filter(role=GlobalRole.ADMIN, is_active=True)
+        .exclude(Exists(confirmed))
+        .order_by("email")
+    )
+    findings = []
+    for admin in admins:
+        own = admin.pk == getattr(viewer, "pk", None)
+        findings.append(
+            Finding(
+                check="admin_2fa",
+                severity="high",
+                title=f"Admin {admin.email} has no second factor",
+                detail=(
+                    "An admin can rotate and reveal every secret; a password "
+                    "alone is not enough to guard that."
+                ),
+                fix_url=reverse("accounts:otp_manage")
+                if own
+                else reverse("accounts:user_detail", args=[admin.pk]),
+                fix_label="Set up two-factor" if own else "Open the user",
+            )
+        )
+    return findings
+
+
+def wide_ip_ranges() -> list[Finding]:
+    """Whitelist entries wider than a /24."""
+    entries = (
+        IpAclEntry.objects.present()
+        .select_related("sub_account")
+        .order_by("ip_address", "pk")
+    )
+    findings = []
+    for entry in entries:
+        length = prefix_length(entry.ip_address)
+        if length is None or length >= WIDEST_PREFIX:
+            continue
+        owner = entry.sub_account.name if entry.sub_account else "the company"
+        findings.append(
+            Finding(
+                check="wide_range",
+                severity="high" if length < 16 else "medium",
+                title=f"Whitelist entry {entry.ip_address} of {owner} is very wide",
+                detail=(
+                    f"A /{length} admits {2 ** (32 - length):,} addresses. "
+                    "Whitelist the exact addresses your SIP servers send from."
+                ),
+                fix_url=_trunk_url(entry.trunk_id, entry.sub_account),
+                fix_label="Narrow the whitelist",
+            )
+        )
+    return findings
+
+
+def disabled_with_credentials() -> list[Finding]:
+    """Disabled sub-accounts whose auth token or SIP passwords are still live."""
+    live_sip = TrunkCredential.objects.present().filter(
+        sub_account=OuterRef("pk"), enabled=True
+    )
+    teams = (
+        SubAccount.objects.filter(enabled=False, removed_at__isnull=True)
+        .annotate(has_sip=Exists(live_sip))
+        .filter(~Q(auth_token="") | Q(has_sip=True))
+        .order_by("name", "pk")
+    )
+    findings = []
+    for team in teams:
+        held = [
+            name
+            for name, present in (
+                ("auth token", bool(team.auth_token)),
+                ("SIP passwords", getattr(team, "has_sip", False)),
+            )
+            if present
+        ]
+        findings.append(
+            Finding(
+                check="disabled_credentialed",
+                severity="medium",
+                title=f"Disabled sub-account {team.name} still has credentials",
+                detail=(
+                    f"Its {' and '.join(held)} work again the moment it is "
+                    "enabled. Rotate them, so whoever held them cannot use them."
+                ),
+                fix_url=reverse("credentials:subaccount_drill", args=[team.pk]),
+                fix_label="Rotate everything (drill)",
+            )
+        )
+    return findings
+
+
+def old_encryption_keys(inventory: Inventory) -> list[Finding]:
+    """Field-encryption keys configured for longer than the allowed age."""
+    limit = int(settings.ENCRYPTION_KEY_MAX_AGE_DAYS)
+    return [
+        Finding(
+            check="old_key",
+            severity="medium",
+            title=f"Encryption key {item.name} is {item.age.age_days} days old",
+            detail=(
+                f"Keys older than {limit} days should be replaced: put a new key "
+                "first in FIELD_ENCRYPTION_KEYS, run manage.py "
+                "rotate_encryption_keys, then drop the old one."
+            ),
+            fix_url=reverse("credentials:inventory") + "#encryption-keys",
+            fix_label="How to rotate keys",
+        )
+        for item in inventory.items
+        if item.kind == SecretKind.ENCRYPTION_KEY
+        and item.age is not None
+        and item.age.age_days > limit
+    ]
+
+
+def posture(*, user: AnyUser) -> list[Finding]:
+    """Return every finding, most severe first (admins only)."""
+    require_admin(user)
+    inventory = system_inventory()
+    findings = [
+        *admins_without_second_factor(user),
+        *overdue_rotations(inventory),
+        *wide_ip_ranges(),
+        *password_trunks_with_static_sources(),
+        *disabled_with_credentials(),
+        *old_encryption_keys(inventory),
+    ]
+    order = {"high": 0, "medium": 1}
+    return sorted(findings, key=lambda f: order[f.severity])
