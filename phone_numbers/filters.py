@@ -29,7 +29,7 @@ class PhoneNumberFilter(django_filters.FilterSet):  # type: ignore[misc]
         empty_label="Any sub-account",
     )
     series = django_filters.ChoiceFilter(
-        choices=NumberSeries.choices,
+        choices=[(value, value.capitalize()) for value in NumberSeries.values],
         method="filter_series",
         label="Series",
         empty_label="Any series",

@@ -30,6 +30,8 @@ COUNTRY_CHOICES = [
     ("AE", "United Arab Emirates"),
 ]
 MAX_QUANTITY = 50
+# Series are Indian; a request for another country picks this one.
+NO_SERIES = "none"
 MAX_PREFIX = 8
 DLT_FIELDS = ("dlt_entity_id", "dlt_header", "dlt_purpose")
 
@@ -47,8 +49,7 @@ class NumberRequestForm(forms.Form):
     )
     country = forms.ChoiceField(choices=COUNTRY_CHOICES, initial="IN")
     series = forms.ChoiceField(
-        choices=[("", "— (numbers outside India)"), *NumberSeries.choices],
-        required=False,
+        choices=[*NumberSeries.choices, (NO_SERIES, "None — numbers outside India")],
         initial=NumberSeries.S80,
         help_text="80/79/22/11 connect best for local calls; 140 is for "
         "promotional and 160 for service calls (both need a DLT registration); "
@@ -112,6 +113,10 @@ class NumberRequestForm(forms.Form):
             lambda trunk: f"{trunk.name} ({trunk.sub_account})"
         )
 
+    def clean_series(self) -> str:
+        series: str = self.cleaned_data["series"]
+        return "" if series == NO_SERIES else series
+
     def clean_prefix(self) -> str:
         raw = "".join(self.cleaned_data.get("prefix", "").split())
         country = self.data.get("country") or "IN"
@@ -136,7 +141,7 @@ class NumberRequestForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         country, series = cleaned.get("country"), cleaned.get("series", "")
-        if country == "IN" and not series:
+        if country == "IN" and not series and "series" not in self.errors:
             self.add_error("series", "Choose the series of the Indian numbers.")
         if country and country != "IN" and series:
             self.add_error(

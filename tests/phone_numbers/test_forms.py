@@ -114,9 +114,11 @@ def test_other_series_drop_stray_dlt_input(team_a, series):
 
 def test_series_is_required_for_india_and_refused_elsewhere(team_a):
     assert "series" in form(team_a, series="").errors
+    assert "Choose the series" in form(team_a, series="none").errors["series"][0]
     us = form(team_a, country="US", series="80")
     assert "Series are Indian" in us.errors["series"][0]
-    assert form(team_a, country="US", series="", prefix="415").is_valid()
+    outside = form(team_a, country="US", series="none", prefix="415")
+    assert outside.is_valid() and outside.cleaned_data["series"] == ""
 
 
 def test_a_prefix_that_contradicts_the_series_says_how_to_fix_it(team_a):
