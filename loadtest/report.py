@@ -79,7 +79,7 @@ def phase_figures(path: Path, seconds: float) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "pages": [asdict(p) for p in browsed],
-        "sign_in": [asdict(p) for p in pages if p.name == SIGN_IN],
+        "sign_in": next((asdict(p) for p in pages if p.name == SIGN_IN), None),
         "aggregated": asdict(total) if total else None,
         "requests": requests,
         "failures": sum(p.failures for p in browsed),
@@ -349,6 +349,14 @@ def _phase_sections(summary: dict[str, Any]) -> list[str]:
             f"({phase['rps']:.1f} req/s), {phase['failures']} errors.</p>"
         )
         parts.append(_pages_table(phase))
+        sign_in = phase.get("sign_in")
+        if sign_in:
+            parts.append(
+                f"<p class='muted'>Sign-in, once per user before the measured window "
+                f"(password hash and, for admins, the TOTP code; not a page target): "
+                f"{sign_in['requests']} requests, p50 {sign_in['p50_ms']:.0f} ms, "
+                f"p95 {sign_in['p95_ms']:.0f} ms.</p>"
+            )
         if key == "latency":
             parts.append(
                 _table(
@@ -383,12 +391,16 @@ def _phase_sections(summary: dict[str, Any]) -> list[str]:
                         f"{r['rps']:.1f}",
                         f"{r['p95_ms']:.0f}",
                     ]
-                    for r in (tp["minimal"], tp["list"])
+                    for r in (tp["minimal"], *tp["lists"])
                 ],
             )
         )
+        ratios = ", ".join(f"{r['name']}: {r['ratio']:.0%}" for r in tp["lists"])
         parts.append(
-            f"<p>Ratio: <strong>{tp['ratio']:.0%}</strong>. {_e(tp['note'])}</p>"
+            "<p>Share of the minimal view's throughput: "
+            f"<strong>{_e(ratios)}</strong>. "
+            f"{_e(tp['note'])} /healthz checks (one probe after the runs): "
+            f"{_e(tp.get('healthz_checks'))}</p>"
         )
     return parts
 
@@ -404,9 +416,9 @@ def _lag_section(summary: dict[str, Any]) -> list[str]:
                     _e(k["kind"]),
                     k["period_s"],
                     _e(k["max_lag_s"]),
-                    _e(k["overdue_s"]),
-                    k["samples"],
-                    "yes" if k["failing_seen"] else "no",
+                    _e(k.get("overdue_s")),
+                    _e(k.get("samples")),
+                    "yes" if k.get("failing_seen") else "no",
                 ]
             )
     if not rows:
