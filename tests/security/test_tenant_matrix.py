@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 # Families of team-owned objects: another team must get a 404, never a 403.
 TEAM_FAMILIES = {
     *("subaccount", "cdr", "budget", "trunk", "credential", "acl", "ipacl"),
-    *("number", "membership", "request", "rotationjob"),
+    *("number", "membership", "request", "rotationjob", "drill"),
 }
 # Families only staff reach: a 403 (or 404) for everyone else.
 STAFF_FAMILIES = {"user", "otp", "audit", "alert", "rule", "channel"}
@@ -30,7 +30,7 @@ NOT_OBJECT_URLS = {"accounts:password_set"}
 # URLs whose id is of another family than their name says.
 URL_FAMILY = {"accounts:membership_add": "user"}
 # Second keyword arguments name their own family.
-KWARG_FAMILY = {"entry_pk": "acl", "job_pk": "rotationjob"}
+KWARG_FAMILY = {"entry_pk": "acl", "job_pk": "rotationjob", "drill_pk": "drill"}
 # Reads that are audited by design (exports): they may write their audit event.
 AUDITED_READS = {"billing:cdr_export", "billing:transaction_export"}
 # Tables a GET may write: the session, the lockout log, and the provider request

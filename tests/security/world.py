@@ -92,7 +92,7 @@ def _monitoring(world: World, provider) -> None:
 
 def _optional(world: World, provider) -> None:
     """Objects of apps that may or may not be there yet."""
-    for build in (_trunks, _numbers):
+    for build in (_trunks, _numbers, _credentials):
         try:
             build(world, provider)
         except (ImportError, LookupError):
@@ -126,6 +126,16 @@ def _trunks(world: World, provider) -> None:
     world.objects.update(
         trunk=trunk.pk, credential=credential.pk, acl=acl.pk, ipacl=acl.pk
     )
+    from trunks.models import RotationJob
+
+    job = RotationJob.objects.create(
+        trunk=trunk,
+        reason="scheduled",
+        old_credential=credential,
+        new_username="teamauser2",
+        started_by=world.lead_a,
+    )
+    world.objects["rotationjob"] = job.pk
 
 
 def _numbers(world: World, provider) -> None:
@@ -153,6 +163,15 @@ def number_request_for(team, requester):
         series="80",
         reason="More support lines",
     )
+
+
+def _credentials(world: World, provider) -> None:
+    from credentials.models import Drill
+
+    drill = Drill.objects.create(
+        sub_account=world.team_a, sub_account_label=world.team_a.name, started_by=None
+    )
+    world.objects["drill"] = drill.pk
 
 
 def team_a_fingerprint(world: World) -> list[Any]:
