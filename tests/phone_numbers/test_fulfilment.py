@@ -408,6 +408,19 @@ def test_the_requester_is_notified_and_the_purchase_audited(
     assert AuditEvent.objects.filter(action="number_request.done").count() == 1
 
 
+def test_a_series_the_inventory_lacks_fails_with_the_reason(world, approve, no_backoff):
+    number_request = approve(quantity=1, series="toll-free", trunk=False)
+
+    number_request_fulfil(request_id=number_request.pk)
+
+    number_request.refresh_from_db()
+    purchase = number_request.purchases.get()
+    assert number_request.status == "failed"
+    assert purchase.status == "not_bought"
+    assert "no number in Vobiz's inventory matches Toll-free" in purchase.reason
+    assert world.purchase_posts() == 0
+
+
 def test_stalled_requests_are_found_again(world, approve):
     number_request = approve(quantity=1)
     NumberRequest.objects.filter(pk=number_request.pk).update(

@@ -178,6 +178,14 @@ def test_the_queue_is_for_admins_and_lists_pending_oldest_first(
     assert b"<html" not in partial.content and b"#%d" % request_a.pk in partial.content
 
 
+def test_the_pending_count_is_for_admins(admin_user, lead_a, request_a, request_b):
+    from phone_numbers.selectors import pending_request_count
+
+    NumberRequest.objects.filter(pk=request_b.pk).update(status="done")
+    assert pending_request_count(user=admin_user) == 1
+    assert pending_request_count(user=lead_a) == 0
+
+
 @pytest.mark.parametrize("persona", ["as_lead_a", "as_finance", "as_viewer_a"])
 def test_the_queue_is_403_for_everyone_else(request, persona):
     assert request.getfixturevalue(persona).get(QUEUE).status_code == 403
