@@ -4,6 +4,8 @@ read the simulator's own state."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 import requests
 from django.test import Client
@@ -14,6 +16,12 @@ from tests.factories import MembershipFactory, UserFactory
 from trunks.choices import AuthType
 from trunks.services import trunk_create
 from trunks.validators import validate_ip_entry
+
+
+def shows(response, secret: str) -> bool:
+    """Say whether a page shows a secret, as typed or HTML-escaped (& is &amp;)."""
+    body = response.content.decode()
+    return secret in body or html.escape(secret) in body
 
 
 class Remote:
@@ -52,12 +60,34 @@ class Remote:
         return response.json()
 
 
-@pytest.fixture
-def sim_team(sim_provider, admin_user):
+def make_sim_team(provider, admin):
+    """Create "Ops Team" through the portal at the simulator."""
     team, _token = subaccount_provision(
-        actor=admin_user, provider_account=sim_provider, name="Ops Team"
+        actor=admin, provider_account=provider, name="Ops Team"
     )
     return team
+
+
+def make_sim_trunk(team, admin):
+    """Create "Ops Trunk" (IP whitelist 8.8.4.4 and a password) at the simulator."""
+    trunk, _password = trunk_create(
+        actor=admin,
+        sub_account=team,
+        name="Ops Trunk",
+        direction="outbound",
+        concurrent_calls_limit=10,
+        cps_limit=2,
+        auth_type=AuthType.BOTH,
+        username="opstrunk",
+        first_ip=validate_ip_entry("8.8.4.4"),
+        ip_description="Office",
+    )
+    return trunk
+
+
+@pytest.fixture
+def sim_team(sim_provider, admin_user):
+    return make_sim_team(sim_provider, admin_user)
 
 
 @pytest.fixture
@@ -82,16 +112,4 @@ def as_sim_lead(sim_lead):
 @pytest.fixture
 def sim_trunk(sim_team, admin_user):
     """A trunk with both auth types, created through the portal at the simulator."""
-    trunk, _password = trunk_create(
-        actor=admin_user,
-        sub_account=sim_team,
-        name="Ops Trunk",
-        direction="outbound",
-        concurrent_calls_limit=10,
-        cps_limit=2,
-        auth_type=AuthType.BOTH,
-        username="opstrunk",
-        first_ip=validate_ip_entry("8.8.4.4"),
-        ip_description="Office",
-    )
-    return trunk
+    return make_sim_trunk(sim_team, admin_user)

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from trunks.models import Trunk
-from trunks.policy import CredentialAge
+from trunks.policy import CredentialAge, credential_age
 from trunks.selectors import trunk_state
 
 register = template.Library()
@@ -31,3 +31,13 @@ def age_badge(age: CredentialAge | None) -> SafeString:
         f"{age.due_on:%Y-%m-%d}",
         age.label,
     )
+
+
+@register.simple_tag
+def password_badge(trunk: Trunk) -> SafeString:
+    """Render the rotation state of a trunk's password (no query: uses the
+    credential the list selected with the trunk)."""
+    credential = trunk.credential
+    if credential is None or credential.removed_at:
+        return format_html('<span class="muted">{}</span>', "—")
+    return age_badge(credential_age(credential))
