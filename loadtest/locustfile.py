@@ -52,8 +52,8 @@ def _signed_in(environment: Any) -> None:
     _EVERYONE_IN.set()
 
 
-class PortalUser(HttpUser):
-    """A signed-in person of one role browsing that role's pages."""
+class SignedInUser(HttpUser):
+    """A person of one role who signs in once; no tasks of its own."""
 
     abstract = True
     role: ClassVar[str] = ""
@@ -71,8 +71,6 @@ class PortalUser(HttpUser):
             password=account["password"],
             totp_key=account.get("totp_key"),
         )
-        self.pages = PLAN["pages"][self.role]
-        self.weights = [page["weight"] for page in self.pages]
         self.wait_for_everyone()
 
     def wait_for_everyone(self) -> None:
@@ -91,7 +89,19 @@ class PortalUser(HttpUser):
             catch_response=True,
         ) as response:
             if response.status_code != 200:
-                response.failure(f"status {response.status_code}")
+                why = f": {response.error!r}" if response.error else ""
+                response.failure(f"status {response.status_code}{why}")
+
+
+class PortalUser(SignedInUser):
+    """Browses its role's pages at random, weighted, with a think time."""
+
+    abstract = True
+
+    def on_start(self) -> None:
+        self.pages = PLAN["pages"][self.role]
+        self.weights = [page["weight"] for page in self.pages]
+        super().on_start()
 
     @task
     def browse(self) -> None:
@@ -114,7 +124,7 @@ LeadUser = _mixed("lead")
 ViewerUser = _mixed("viewer")
 
 
-class ThroughputUser(PortalUser):
+class ThroughputUser(SignedInUser):
     """No think time: as many requests to one page as the server will answer."""
 
     role = str((PLAN.get("throughput") or {}).get("role") or "admin")
@@ -130,5 +140,5 @@ class ThroughputUser(PortalUser):
             self.wait_for_everyone()
 
     @task
-    def browse(self) -> None:
+    def hit(self) -> None:
         self.open(self.page)

@@ -23,6 +23,8 @@ LATENCY_CHANGE = 0.10
 # Below this absolute change a page's p95 moved by noise (two significant digits,
 # a shared 2-core box), not by a provider call, which would add seconds.
 LATENCY_NOISE_MS = 20
+# A p95 of fewer requests is little more than the slowest one: judged only overall.
+LATENCY_MIN_REQUESTS = 30
 SIGN_IN = "sign-in"
 CDR_PREFIX = "cdr report"
 
@@ -115,6 +117,7 @@ def latency_changes(
         if not old or not old["p95_ms"] or not page["requests"]:
             continue
         delta = page["p95_ms"] - old["p95_ms"]
+        judged = min(old["requests"], page["requests"]) >= LATENCY_MIN_REQUESTS
         rows.append(
             {
                 "name": page["name"],
@@ -122,8 +125,9 @@ def latency_changes(
                 "p95_latency_ms": page["p95_ms"],
                 "change": round(delta / old["p95_ms"], 3),
                 "change_ms": round(delta, 1),
-                "within": delta
-                <= max(LATENCY_CHANGE * old["p95_ms"], LATENCY_NOISE_MS),
+                "judged": judged,
+                "within": not judged
+                or delta <= max(LATENCY_CHANGE * old["p95_ms"], LATENCY_NOISE_MS),
             }
         )
     return rows
@@ -345,8 +349,9 @@ def _phase_sections(summary: dict[str, Any]) -> list[str]:
             continue
         parts.append(f"<h2>{_e(title)}</h2>")
         parts.append(
-            f"<p>{phase['requests']:,} requests in {phase['seconds']:.0f} s "
-            f"({phase['rps']:.1f} req/s), {phase['failures']} errors.</p>"
+            f"<p>{phase['requests']:,} requests ({phase['rps']:.1f} req/s), "
+            f"{phase['failures']} errors; load average of the machine at the start "
+            f"and end: {_e(phase.get('load_average'))}.</p>"
         )
         parts.append(_pages_table(phase))
         sign_in = phase.get("sign_in")
@@ -367,7 +372,9 @@ def _phase_sections(summary: dict[str, Any]) -> list[str]:
                             f"{r['p95_base_ms']:.0f}",
                             f"{r['p95_latency_ms']:.0f}",
                             f"{r['change']:+.0%}",
-                            "yes" if r["within"] else "no",
+                            ("yes" if r["within"] else "no")
+                            if r.get("judged", True)
+                            else "too few requests",
                         ]
                         for r in phase["changes"]
                     ],

@@ -165,6 +165,11 @@ def start_portal(procs: Processes, port: int) -> None:
         "60",
         "--graceful-timeout",
         "5",
+        # Longer than the users' longest think time (2.5 s): with gunicorn's 2 s
+        # default an idle keep-alive connection can close just as Locust reuses
+        # it (status 0). A proxy in front of gunicorn would hold them in production.
+        "--keep-alive",
+        "10",
     ]
     process = procs.start("gunicorn", args)
     url = f"http://127.0.0.1:{port}/healthz"
@@ -405,6 +410,7 @@ class Run:
     def browse(self, procs: Processes, name: str, seconds: int) -> dict[str, Any]:
         classes = [f"{r.capitalize()}User" for r, n in self.mix.items() if n]
         began = dt.datetime.now(dt.UTC)
+        load_before = os.getloadavg()[0]
         csv_path = run_locust(
             procs,
             self.out,
@@ -419,6 +425,7 @@ class Run:
         from loadtest.scenario import api_call_figures
 
         figures = report.phase_figures(csv_path, seconds)
+        figures["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         sign_in = self.out / f"{name}_sign_in.json"
         if sign_in.exists():
             figures["sign_in"] = json.loads(sign_in.read_text())
