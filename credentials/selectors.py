@@ -1,8 +1,8 @@
 """Reads for the credentials pages: the secret inventory, drills and their steps.
 
 The inventory is built from a fixed number of queries whatever the number of
-sub-accounts, trunks or channels: one per kind of holder, one for the newest
-rotation of every secret and one for the trunk rotations.
+sub-accounts, trunks or channels: one per kind of holder, each carrying its
+newest rotation as a subquery.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
@@ -26,7 +27,8 @@ from credentials.policy import TONES, Age, age_of, period_days
 from monitoring.choices import ChannelKind
 from monitoring.models import NotificationChannel
 from portal.crypto import key_fingerprints
-from trunks.models import RotationJob, Trunk, TrunkCredential
+from trunks.choices import RotationState as TrunkRotationState
+from trunks.models import IpAclEntry, RotationJob, Trunk, TrunkCredential
 
 AnyUser = User | AnonymousUser
 
@@ -107,6 +109,9 @@ class Inventory:
 
     items: list[SecretItem]
     now: dt.datetime
+    # The rows read on the way, for the posture checks (no second read).
+    teams: list[SubAccount] = field(default_factory=list)
+    credentials: list[TrunkCredential] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter[str]:
@@ -124,34 +129,32 @@ class Inventory:
         return items
 
 
-@dataclass
-class _Rotations:
-    """The newest finished rotation of each secret, by object key."""
+def last_rotation(name: str, prefix: str) -> dict[str, Any]:
+    """Annotations for the newest finished rotation of each row's secret.
 
-    records: dict[str, RotationRecord]
+    `last_<name>_at` and `last_<name>_by` (the actor's e-mail), matched on
+    the object key "<prefix>:<pk>": one query per kind of holder, whatever the
+    history.
+    """
+    done = RotationRecord.objects.filter(
+        object_key=Concat(Value(f"{prefix}:"), Cast(OuterRef("pk"), CharField())),
+        state=RotationState.DONE,
+    ).order_by("-finished_at", "-pk")
+    return {
+        f"last_{name}_at": Subquery(done.values("finished_at")[:1]),
+        f"last_{name}_by": Subquery(done.values("actor__email")[:1]),
+    }
 
-    def apply(self, item: SecretItem, fallback_since: dt.datetime | None) -> None:
-        """Fill "last rotated" and "by whom"; age from the rotation when newer."""
-        record = self.records.get(item.key)
-        if record is None or record.finished_at is None:
-            return
-        item.last_rotated_at = record.finished_at
-        item.rotated_by = record.actor.email if record.actor else "system"
-        if fallback_since is None or record.finished_at > fallback_since:
-            item.since = record.finished_at
 
-
-def _latest_rotations() -> _Rotations:
-    newest = (
-        RotationRecord.objects.filter(state=RotationState.DONE)
-        .values("object_key")
-        .annotate(last=Max("pk"))
-        .values("last")
-    )
-    rows = RotationRecord.objects.filter(pk__in=Subquery(newest)).select_related(
-        "actor"
-    )
-    return _Rotations({row.object_key: row for row in rows})
+def _apply_rotation(item: SecretItem, row: Any, name: str) -> None:
+    """Fill "last rotated" and "by whom"; the age counts from it when newer."""
+    at = getattr(row, f"last_{name}_at", None)
+    if at is None:
+        return
+    item.last_rotated_at = at
+    item.rotated_by = getattr(row, f"last_{name}_by", None) or "system"
+    if item.since is None or at > item.since:
+        item.since = at
 
 
 def _aged(item: SecretItem, now: dt.datetime) -> SecretItem:
@@ -189,9 +192,7 @@ def _not_held(kind: str, key: str, name: str, owner: str, note: str) -> SecretIt
     )
 
 
-def _provider_items(
-    provider: ProviderAccount, rotations: _Rotations, now: dt.datetime
-) -> list[SecretItem]:
+def _provider_items(provider: ProviderAccount, now: dt.datetime) -> list[SecretItem]:
     owner = f"Company ({provider.label})"
     items = []
     token = _held(
@@ -201,7 +202,7 @@ def _provider_items(
         owner,
         provider.auth_token_rotated_at or provider.created_at,
     )
-    rotations.apply(token, token.since)
+    _apply_rotation(token, provider, "token")
     token.action_url = _master_url("credentials:master_token_rotate", provider)
     token.action_label = "Rotate"
     items.append(_aged(token, now))
@@ -213,7 +214,7 @@ def _provider_items(
             owner,
             provider.created_at,
         )
-        rotations.apply(password, password.since)
+        _apply_rotation(password, provider, "console")
         password.action_url = _master_url(
             "credentials:master_console_password", provider
         )
@@ -266,10 +267,7 @@ def _refresh_item(
     return item
 
 
-def _subaccount_items(rotations: _Rotations, now: dt.datetime) -> list[SecretItem]:
-    teams = SubAccount.objects.filter(
-        removed_at__isnull=True, auth_id__isnull=False
-    ).order_by("name", "pk")
+def _subaccount_items(now: dt.datetime, teams: list[SubAccount]) -> list[SecretItem]:
     items = []
     for team in teams:
         key, name = subaccount_key(team), team.auth_id or ""
@@ -284,7 +282,7 @@ def _subaccount_items(rotations: _Rotations, now: dt.datetime) -> list[SecretIte
         else:
             item = _held(SecretKind.SUBACCOUNT_TOKEN, key, name, team.name, None)
             item.since = team.created_at
-            rotations.apply(item, item.since)
+            _apply_rotation(item, team, "token")
             item.action_url = reverse(
                 "credentials:subaccount_token_rotate", args=[team.pk]
             )
@@ -300,24 +298,41 @@ def _subaccount_items(rotations: _Rotations, now: dt.datetime) -> list[SecretIte
     return items
 
 
-def _trunk_items(now: dt.datetime) -> list[SecretItem]:
-    first_trunk = Trunk.objects.filter(
+def _credentials() -> list[TrunkCredential]:
+    """Read every present SIP credential with its trunk and its last rotation.
+
+    The trunk is the first one using the credential: its name, whether it is
+    whitelisted too, and its account's environment feed the posture checks.
+    """
+    first = Trunk.objects.filter(
         credential=OuterRef("pk"), removed_at__isnull=True
-    ).values("pk")[:1]
-    credentials = (
+    ).order_by("pk")
+    whitelisted = IpAclEntry.objects.present().filter(trunk_id=OuterRef("trunk_pk"))
+    done = RotationJob.objects.filter(new_credential=OuterRef("pk"), state="done")
+    under_way = RotationJob.objects.filter(old_credential=OuterRef("pk")).exclude(
+        state__in=["done", "cancelled"]
+    )
+    return list(
         TrunkCredential.objects.present()
-        .select_related("sub_account")
-        .annotate(trunk_pk=Subquery(first_trunk))
+        .select_related("sub_account", "provider_account")
+        .annotate(
+            trunk_pk=Subquery(first.values("pk")[:1]),
+            trunk_name=Subquery(first.values("name")[:1]),
+            trunk_ipacl=Subquery(first.values("ipacl_remote_id")[:1]),
+            job_finished_at=Subquery(done.values("finished_at")[:1]),
+            job_started_by=Subquery(done.values("started_by__email")[:1]),
+            job_id=Subquery(done.values("pk")[:1]),
+            open_job_id=Subquery(under_way.values("pk")[:1]),
+            open_job_state=Subquery(under_way.values("state")[:1]),
+        )
+        .annotate(trunk_whitelisted=Exists(whitelisted))
         .order_by("username", "pk")
     )
-    jobs = {
-        job.new_credential_id: job
-        for job in RotationJob.objects.filter(
-            state="done",
-            new_credential__isnull=False,
-            new_credential__removed_at__isnull=True,
-        ).select_related("started_by")
-    }
+
+
+def _trunk_items(
+    now: dt.datetime, credentials: list[TrunkCredential]
+) -> list[SecretItem]:
     items = []
     for credential in credentials:
         owner = credential.sub_account.name if credential.sub_account else "Company"
@@ -329,14 +344,24 @@ def _trunk_items(now: dt.datetime) -> list[SecretItem]:
             credential.age_base,
         )
         item.sub_account_id = credential.sub_account_id
-        job = jobs.get(credential.pk)
-        if job is not None:
-            item.last_rotated_at = job.finished_at or credential.rotated_at
-            item.rotated_by = job.started_by.email if job.started_by else "system"
+        if getattr(credential, "job_id", None):
+            item.last_rotated_at = (
+                getattr(credential, "job_finished_at", None) or credential.rotated_at
+            )
+            item.rotated_by = getattr(credential, "job_started_by", None) or "system"
         elif credential.rotated_at:
             item.last_rotated_at = credential.rotated_at
         trunk_pk = getattr(credential, "trunk_pk", None)
-        if trunk_pk:
+        open_job = getattr(credential, "open_job_id", None)
+        if trunk_pk and open_job:
+            # A staged rotation is under way: link to it, with where it stands.
+            state = getattr(credential, "open_job_state", "")
+            item.action_url = url_or_blank(
+                "trunks:trunk_rotation_detail", trunk_pk, open_job
+            )
+            item.action_label = "Rotation under way"
+            item.note = f"Staged rotation: {TrunkRotationState(state).label}."
+        elif trunk_pk:
             item.action_url = trunk_rotation_url(trunk_pk)
             item.action_label = "Staged rotation"
         else:
@@ -354,9 +379,11 @@ def trunk_rotation_url(trunk_pk: int) -> str:
     )
 
 
-def _channel_items(rotations: _Rotations, now: dt.datetime) -> list[SecretItem]:
-    channels = NotificationChannel.objects.filter(kind=ChannelKind.WEBHOOK).order_by(
-        "name", "pk"
+def _channel_items(now: dt.datetime) -> list[SecretItem]:
+    channels = (
+        NotificationChannel.objects.filter(kind=ChannelKind.WEBHOOK)
+        .annotate(**last_rotation("secret", "channel"))
+        .order_by("name", "pk")
     )
     items = []
     for channel in channels:
@@ -368,7 +395,7 @@ def _channel_items(rotations: _Rotations, now: dt.datetime) -> list[SecretItem]:
             "Alert channel",
             since,
         )
-        rotations.apply(item, since)
+        _apply_rotation(item, channel, "secret")
         item.action_url = reverse(
             "credentials:channel_secret_rotate", args=[channel.pk]
         )
@@ -383,21 +410,49 @@ def _channel_items(rotations: _Rotations, now: dt.datetime) -> list[SecretItem]:
     return items
 
 
-def _key_items(now: dt.datetime) -> list[SecretItem]:
-    configured = key_fingerprints()
-    known = {
-        row.fingerprint: row
-        for row in EncryptionKey.objects.filter(fingerprint__in=configured)
-    }
+def key_annotations(configured: list[str]) -> dict[str, Any]:
+    """Annotations that carry each configured key's sightings on another query.
+
+    Keys are few (the settings list them); riding on the providers query saves
+    every inventory page a query.
+    """
+    found: dict[str, Any] = {}
+    for position, fingerprint in enumerate(configured):
+        row = EncryptionKey.objects.filter(fingerprint=fingerprint)
+        found[f"key{position}_seen"] = Subquery(row.values("first_seen_at")[:1])
+        found[f"key{position}_primary"] = Subquery(row.values("primary_since")[:1])
+    return found
+
+
+def _key_dates(
+    providers: list[ProviderAccount], configured: list[str]
+) -> dict[str, tuple[Any, Any]]:
+    """Return (first seen, primary since) per configured fingerprint."""
+    if providers:
+        row = providers[0]
+        return {
+            fingerprint: (
+                getattr(row, f"key{position}_seen", None),
+                getattr(row, f"key{position}_primary", None),
+            )
+            for position, fingerprint in enumerate(configured)
+        }
+    rows = EncryptionKey.objects.filter(fingerprint__in=configured)
+    return {row.fingerprint: (row.first_seen_at, row.primary_since) for row in rows}
+
+
+def _key_items(
+    now: dt.datetime, configured: list[str], dates: dict[str, tuple[Any, Any]]
+) -> list[SecretItem]:
     items = []
     for position, fingerprint in enumerate(configured):
-        row = known.get(fingerprint)
+        seen, primary_since = dates.get(fingerprint, (None, None))
         item = _held(
             SecretKind.ENCRYPTION_KEY,
             f"key:{fingerprint}",
             fingerprint,
             "Portal",
-            row.first_seen_at if row else now,
+            seen or now,
         )
         item.extra["primary"] = position == 0
         item.note = (
@@ -405,7 +460,9 @@ def _key_items(now: dt.datetime) -> list[SecretItem]:
             if position == 0
             else "Decrypts only; drop it once rotate_encryption_keys has run."
         )
-        item.last_rotated_at = row.primary_since if row else None
+        item.last_rotated_at = primary_since
+        if seen is None:
+            item.note += " First sighting not recorded yet (the daily check does)."
         item.action_url = reverse("credentials:inventory") + "#encryption-keys"
         item.action_label = "How to rotate"
         items.append(_aged(item, now))
@@ -425,15 +482,28 @@ def inventory(*, user: AnyUser, now: dt.datetime | None = None) -> Inventory:
 def system_inventory(*, now: dt.datetime | None = None) -> Inventory:
     """Return the inventory unscoped, for the reminder task and the posture page."""
     now = now or timezone.now()
-    rotations = _latest_rotations()
+    configured = key_fingerprints()
+    providers = list(
+        ProviderAccount.objects.annotate(
+            **last_rotation("token", "provider"),
+            **last_rotation("console", "console"),
+            **key_annotations(configured),
+        ).order_by("label", "pk")
+    )
+    teams = list(
+        SubAccount.objects.filter(removed_at__isnull=True, auth_id__isnull=False)
+        .annotate(**last_rotation("token", "subaccount"))
+        .order_by("name", "pk")
+    )
+    credentials = _credentials()
     items: list[SecretItem] = []
-    for provider in ProviderAccount.objects.order_by("label", "pk"):
-        items += _provider_items(provider, rotations, now)
-    items += _subaccount_items(rotations, now)
-    items += _trunk_items(now)
-    items += _channel_items(rotations, now)
-    items += _key_items(now)
-    return Inventory(items=items, now=now)
+    for provider in providers:
+        items += _provider_items(provider, now)
+    items += _subaccount_items(now, teams)
+    items += _trunk_items(now, credentials)
+    items += _channel_items(now)
+    items += _key_items(now, configured, _key_dates(providers, configured))
+    return Inventory(items=items, now=now, teams=teams, credentials=credentials)
 
 
 def rotation_history(*, user: AnyUser, limit: int = 20) -> QuerySet[RotationRecord]:

@@ -39,7 +39,6 @@ def inventory(request: AuthedRequest) -> HttpResponse:
         "items": found.filtered(**filters.values),
         "counts": found.counts,
         "total": len(found.items),
-        "history": selectors.rotation_history(user=request.user, limit=10),
         "section": SECTION,
     }
     return render_page(request, "credentials/inventory.html", context, partial="rows")
@@ -91,7 +90,7 @@ def _rotation_page(
     rotate: Callable[[], services.RotationResult],
 ) -> HttpResponse:
     """Confirm, rotate, then show the new secret once (or say what went wrong)."""
-    form = RotateConfirmForm(request.POST or None)
+    form = RotateConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             result = rotate()
@@ -239,7 +238,9 @@ def drill_list(request: AuthedRequest) -> HttpResponse:
 def drill_start(request: AuthedRequest, pk: int) -> HttpResponse:
     """Confirm (typed name) and run a compromise drill for one sub-account."""
     team = selectors.subaccount_for_admin(user=request.user, sub_account_id=pk)
-    form = DrillStartForm(request.POST or None, expected_name=team.name)
+    form = DrillStartForm(
+        request.POST if request.method == "POST" else None, expected_name=team.name
+    )
     if request.method == "POST" and form.is_valid():
         try:
             run = drills.drill_start(
