@@ -69,9 +69,8 @@ def test_latency_delays_responses(api: Api, simulator: SimulatorHandle) -> None:
     started = time.perf_counter()
     assert api.get("/Account/{a}/trunks").status_code == 200
     assert time.perf_counter() - started >= 0.4
-    started = time.perf_counter()
-    api.get("/Account/{a}/trunks")
-    assert time.perf_counter() - started < 0.3
+    # Only the next request was delayed: the rule is used up (no timing needed).
+    assert simulator.control.faults()["latency"] == []
 
 
 def test_latency_can_trigger_client_timeouts(
