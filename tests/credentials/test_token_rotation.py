@@ -13,6 +13,7 @@ from accounts.sync import sub_accounts_sync
 from credentials import services
 from credentials.choices import RotationState, SecretKind
 from credentials.models import RotationRecord
+from credentials.services import common
 from monitoring.models import ApiCall
 from portal import tasks
 from trunks.sync import trunks_sync
@@ -106,12 +107,12 @@ def test_a_lost_rotation_answer_is_reported_as_a_void_token(
 def test_a_database_that_refuses_the_new_token_hands_it_to_the_page(
     sim_team, admin_user, sim_auth, monkeypatch
 ):
-    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(common.time, "sleep", lambda seconds: None)
 
     def broken(record, actor):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "_record_done", broken)
+    monkeypatch.setattr(common, "record_done", broken)
     with pytest.raises(services.SecretNotSaved) as refused:
         services.subaccount_token_rotate(actor=admin_user, sub_account=sim_team)
     # Vobiz switched: the only copy of the new token is the one handed back.
