@@ -53,3 +53,27 @@ def test_navigation_follows_the_role(as_admin, as_finance, as_viewer_a):
 def test_anonymous_dashboard_redirects_to_login(client):
     response = client.get(URL)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_admin_sees_pending_number_requests(as_admin, team_a, lead_a):
+    from tests.security.world import number_request_for
+
+    number_request_for(team_a, lead_a)
+    response = as_admin.get(URL)
+    assert response.context["figures"]["pending_requests"] == 1
+    assert b"Number requests waiting" in response.content
+
+
+def test_member_sees_numbers_and_trunks_of_their_team(
+    as_lead_a, team_a, team_b, provider
+):
+    from phone_numbers.models import PhoneNumber
+
+    PhoneNumber.objects.create(
+        provider_account=provider, sub_account=team_a, e164="+918011110000"
+    )
+    PhoneNumber.objects.create(
+        provider_account=provider, sub_account=team_b, e164="+918011110001"
+    )
+    memberships = as_lead_a.get(URL).context["figures"]["my_memberships"]
+    assert [(m.number_count, m.trunk_count) for m in memberships] == [(1, 0)]
