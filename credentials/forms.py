@@ -67,6 +67,7 @@ class DrillStartForm(forms.Form):
     def __init__(self, *args: Any, expected_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.expected_name = expected_name
+        self.fields["confirm_name"].help_text = f"Type “{expected_name}” exactly."
 
     def clean_confirm_name(self) -> str:
         value: str = self.cleaned_data["confirm_name"]
