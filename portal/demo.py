@@ -94,8 +94,11 @@ def main() -> int:
         _manage("migrate", "--noinput", "-v", "0")
         credentials = str(SIM_DIR / "credentials.json")
         _manage("connect_vobiz", "--credentials", credentials, "--label", "Simulator")
-        _manage("sync_vobiz")
+        # Sub-accounts first, so their tokens can be stored before the full sync
+        # (each sub-account's trunks are read with its own token).
+        _manage("sync_vobiz", "--only", "sub_accounts")
         _manage("connect_vobiz", "--credentials", credentials)
+        _manage("sync_vobiz")
         _manage("seed_demo")
         processes.append(_start(WORKER))
         processes.append(_start([PY, "manage.py", "runserver", WEB, "--noreload"]))
