@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_otp.oath import TOTP
 from django_otp.util import random_hex
 
 from accounts.audit import audit_record
