@@ -358,8 +358,13 @@ class Run:
         sim_port, web_port = free_port(), free_port()
         self.base = f"http://127.0.0.1:{web_port}"
         os.environ.update(portal_env(keys, sim_port, self.sim_dir, self.base[7:]))
-        from loadtest.seed import ensure_database
+        from loadtest.seed import database_belongs_to, ensure_database
 
+        creds = self.sim_dir / "credentials.json"
+        if not fresh:
+            auth_id = json.loads(creds.read_text())["auth_id"]
+            # Another checkout's run (other keys, other simulator) left it behind.
+            fresh = not database_belongs_to(DATABASE_URL, auth_id)
         created = ensure_database(DATABASE_URL, fresh=fresh)
         _flush_redis()
         state = "new" if created else "reused"

@@ -64,6 +64,22 @@ def ensure_database(url: str, *, fresh: bool) -> bool:
     return not exists
 
 
+def database_belongs_to(url: str, auth_id: str) -> bool:
+    """Say whether the database is absent, empty or connected to `auth_id` only."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            rows = conn.execute(
+                "SELECT auth_id FROM accounts_provideraccount"
+            ).fetchall()
+    except psycopg.OperationalError:
+        return True  # no such database yet
+    except psycopg.errors.UndefinedTable:
+        return True  # not migrated yet
+    return all(row[0] == auth_id for row in rows)
+
+
 def migrate() -> None:
     """Apply every migration."""
     from django.core.management import call_command
