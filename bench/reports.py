@@ -111,7 +111,8 @@ def ensure_data(rows: int, *, fresh: bool) -> dict[str, object]:
 
         with connection.cursor() as cursor:
             cursor.execute(
-                f"TRUNCATE {Cdr._meta.db_table}, {CdrDailyRollup._meta.db_table}"
+                f"TRUNCATE {Cdr._meta.db_table}, {CdrDailyRollup._meta.db_table}, "
+                "billing_cdrcauserollup"
             )
         started = time.perf_counter()
         _copy_cdrs(provider, teams, rows)

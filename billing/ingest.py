@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
-from billing.models import Cdr, CdrDailyRollup
+from billing.models import Cdr, CdrCauseRollup, CdrDailyRollup
 
 # Column order of a row; the same order is used for COPY and the merge.
 COLUMNS = (
@@ -54,11 +54,30 @@ COLUMNS = (
 )
 # PostgreSQL types of COLUMNS: the staging table is text, the merge casts.
 SQL_TYPES = (
-    "uuid", "bigint", "bigint", "text", "timestamptz", "timestamptz", "timestamptz",
-    "text", "text", "text", "integer", "integer", "text", "integer", "text",
-    "numeric", "text", "text", "integer", "numeric", "numeric", "numeric",
+    "uuid",
+    "bigint",
+    "bigint",
+    "text",
     "timestamptz",
-)  # fmt: skip
+    "timestamptz",
+    "timestamptz",
+    "text",
+    "text",
+    "text",
+    "integer",
+    "integer",
+    "text",
+    "integer",
+    "text",
+    "numeric",
+    "text",
+    "text",
+    "integer",
+    "numeric",
+    "numeric",
+    "numeric",
+    "timestamptz",
+)
 # Columns a later version of the same call may change (and the merge compares).
 MUTABLE = COLUMNS[2:]
 UUID_AT = COLUMNS.index("uuid")
@@ -291,8 +310,20 @@ GROUP BY provider_account_id, account_auth_id, day, direction
 """
 
 
+CAUSE_ROLLUP_SQL = """
+INSERT INTO billing_cdrcauserollup (provider_account_id, sub_account_id,
+    account_auth_id, day, direction, hangup_cause, calls)
+SELECT provider_account_id, MAX(sub_account_id), account_auth_id,
+    (start_time AT TIME ZONE 'UTC')::date AS day, direction, hangup_cause, COUNT(*)
+FROM billing_cdr
+WHERE provider_account_id = %s AND start_time >= %s AND start_time < %s
+    AND (start_time AT TIME ZONE 'UTC')::date = ANY(%s)
+GROUP BY provider_account_id, account_auth_id, day, direction, hangup_cause
+"""
+
+
 def rollups_rebuild(*, provider_id: int, days: Iterable[dt.date]) -> None:
-    """Recompute the daily rollups of some days from the raw CDRs.
+    """Recompute the daily rollups (totals and hangup causes) of some days.
 
     Call it inside the transaction that changed those days' rows.
     """
@@ -303,16 +334,46 @@ def rollups_rebuild(*, provider_id: int, days: Iterable[dt.date]) -> None:
     high = dt.datetime.combine(
         wanted[-1] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC
     )
-    CdrDailyRollup.objects.filter(
-        provider_account_id=provider_id, day__in=wanted
-    ).delete()
+    for model in (CdrDailyRollup, CdrCauseRollup):
+        model.objects.filter(provider_account_id=provider_id, day__in=wanted).delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(ROLLUP_SQL, [provider_id, low, high, wanted])
+            cursor.execute(CAUSE_ROLLUP_SQL, [provider_id, low, high, wanted])
         return
     CdrDailyRollup.objects.bulk_create(
         _rollups_orm(provider_id, low, high, wanted), batch_size=500
     )
+    CdrCauseRollup.objects.bulk_create(
+        _cause_rollups_orm(provider_id, low, high, wanted), batch_size=500
+    )
+
+
+def _cause_rollups_orm(
+    provider_id: int, low: dt.datetime, high: dt.datetime, wanted: list[dt.date]
+) -> list[CdrCauseRollup]:
+    totals = (
+        Cdr.objects.filter(
+            provider_account_id=provider_id, start_time__gte=low, start_time__lt=high
+        )
+        .annotate(day=TruncDate("start_time", tzinfo=dt.UTC))
+        .filter(day__in=wanted)
+        .values("day", "account_auth_id", "direction", "hangup_cause")
+        .annotate(sub=Max("sub_account_id"), n=Count("id"))
+        .order_by()
+    )
+    return [
+        CdrCauseRollup(
+            provider_account_id=provider_id,
+            sub_account_id=t["sub"],
+            account_auth_id=t["account_auth_id"],
+            day=t["day"],
+            direction=t["direction"],
+            hangup_cause=t["hangup_cause"],
+            calls=t["n"],
+        )
+        for t in totals
+    ]
 
 
 def _rollups_orm(

@@ -197,6 +197,47 @@ class CdrDailyRollup(models.Model):
         return f"{self.account_auth_id} {self.day} {self.direction}: {self.calls}"
 
 
+class CdrCauseRollup(models.Model):
+    """Calls of one account on one day in one direction that ended with one cause.
+
+    Rebuilt with `CdrDailyRollup` for the days a sync touches, so the report's
+    hangup-cause chart reads a few hundred rows instead of every call of the range.
+    """
+
+    provider_account = models.ForeignKey(
+        ProviderAccount, on_delete=models.CASCADE, related_name="+"
+    )
+    sub_account = models.ForeignKey(
+        SubAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    account_auth_id = models.CharField(max_length=40)
+    day = models.DateField()
+    direction = models.CharField(max_length=8)
+    hangup_cause = models.CharField(max_length=48, blank=True)
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["-day"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=[
+                    "provider_account",
+                    "account_auth_id",
+                    "day",
+                    "direction",
+                    "hangup_cause",
+                ],
+                name="%(app_label)s_%(class)s_unique_day",
+            )
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["day", "sub_account"], name="billing_cause_day_sa")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_auth_id} {self.day} {self.hangup_cause}: {self.calls}"
+
+
 BUDGET_THRESHOLDS = (50, 80, 100)
 
 

@@ -20,7 +20,13 @@ from billing.models import (
 )
 from billing.reports import cdr as cdr_reports
 from billing.reports.paging import bounded_keyset_page
-from billing.selectors.scope import ReportScope, scoped_cdrs, scoped_rollups, team_ids
+from billing.selectors.scope import (
+    ReportScope,
+    scoped_cause_rollups,
+    scoped_cdrs,
+    scoped_rollups,
+    team_ids,
+)
 from portal.paging import KeysetPage
 
 AnyUser = User | AnonymousUser
@@ -63,7 +69,9 @@ def cdr_report(
         criteria=criteria,
         currency=scope.currency,
         figures=cdr_reports.figures(cdrs=cdrs, rollups=rollups, criteria=criteria),
-        causes=cdr_reports.hangup_causes(cdrs=cdrs, criteria=criteria),
+        causes=cdr_reports.hangup_causes(
+            cdrs=cdrs, causes=scoped_cause_rollups(scope.ids), criteria=criteria
+        ),
         page=_cdr_page(cdrs, criteria, cursor),
     )
 

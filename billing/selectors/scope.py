@@ -15,6 +15,7 @@ from accounts.models import (
 )
 from billing.models import (
     Cdr,
+    CdrCauseRollup,
     CdrDailyRollup,
 )
 
@@ -40,6 +41,12 @@ def scoped_rollups(ids: list[int] | None) -> QuerySet[CdrDailyRollup]:
     """Return the daily rollups of the teams `ids`; None means all."""
     rollups = CdrDailyRollup.objects.all()
     return rollups if ids is None else rollups.filter(sub_account_id__in=ids)
+
+
+def scoped_cause_rollups(ids: list[int] | None) -> QuerySet[CdrCauseRollup]:
+    """Return the daily hangup-cause rollups of the teams `ids`; None means all."""
+    causes = CdrCauseRollup.objects.all()
+    return causes if ids is None else causes.filter(sub_account_id__in=ids)
 
 
 def report_sub_accounts(*, user: AnyUser) -> QuerySet[SubAccount]:

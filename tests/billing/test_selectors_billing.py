@@ -11,7 +11,8 @@ import time_machine
 
 from billing import selectors
 from billing.filters import CdrCriteria
-from billing.models import Budget, Cdr
+from billing.ingest import rollups_rebuild
+from billing.models import Budget, Cdr, CdrCauseRollup
 from billing.reports import cdr as cdr_reports
 from billing.selectors.scope import scoped_cdrs, scoped_rollups
 from tests.billing.report_data import (
@@ -236,13 +237,20 @@ def test_hangup_causes_fold_the_tail_into_other(provider, team_a):
         bulk_cdrs(
             provider, team_a, count=12 - n, start=at(18), hangup_cause=f"CAUSE_{n:02d}"
         )
-    causes = cdr_reports.hangup_causes(
-        cdrs=Cdr.objects.all(),
-        criteria=CdrCriteria(since=dt.date(2026, 11, 18), until=dt.date(2026, 11, 18)),
+    rollups_rebuild(provider_id=provider.pk, days=[dt.date(2026, 11, 18)])
+    day = {"since": dt.date(2026, 11, 18), "until": dt.date(2026, 11, 18)}
+    from_raw, from_rollups = (
+        cdr_reports.hangup_causes(
+            cdrs=Cdr.objects.all(),
+            causes=CdrCauseRollup.objects.all(),
+            criteria=CdrCriteria(raw=raw, **day),
+        )
+        for raw in (True, False)
     )
-    assert causes[0] == ("CAUSE_00", 12)
-    assert causes[-1] == ("Other", 2 + 1)
-    assert len(causes) == 11
+    assert from_raw == from_rollups
+    assert from_rollups[0] == ("CAUSE_00", 12)
+    assert from_rollups[-1] == ("Other", 2 + 1)
+    assert len(from_rollups) == 11
 
 
 def test_export_lines_cover_every_row_once_in_batches(provider, team_a, monkeypatch):
