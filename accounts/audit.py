@@ -69,6 +69,7 @@ def audit_record(
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
+    object_label: str = "",
     sub_account: SubAccount | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
@@ -84,9 +85,11 @@ def audit_record(
         actor=actor,
         actor_label=actor.email if actor else "system",
         action=action,
-        object_type=object_type,
-        object_id=object_id,
-        object_label=str(obj)[:200] if obj is not None else "",
+        # Cut to the columns' sizes: an over-long value must not fail the write
+        # that the audit event records.
+        object_type=object_type[:64],
+        object_id=object_id[:64],
+        object_label=(str(obj) if obj is not None else object_label)[:200],
         sub_account=sub_account,
         sub_account_label=sub_account.name if sub_account else "",
         source_ip=current_client_ip(),

@@ -191,7 +191,9 @@ def placer(
     from vobiz.errors import VobizError
 
     def place() -> tuple[int, str, str]:
-        from django.db import close_old_connections
+        import threading
+
+        from django.db import connection
 
         try:
             client.make_call(
@@ -202,8 +204,10 @@ def placer(
             scope = "trunk" if "trunk" in str(error) else "account"
             return error.status or 0, str(error.details.get("limitType", "")), scope
         finally:
-            # The ApiCall recorder used this thread's connection.
-            close_old_connections()
+            # A pool thread's ApiCall rows used a connection of its own: close it.
+            # Never the caller's (a test's transaction lives on it).
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()
 
     return place
 

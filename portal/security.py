@@ -54,9 +54,13 @@ def _audit_failed_sign_in(
     from accounts.audit import audit_record
 
     # Only the e-mail that was tried; never the password.
-    tried = str(credentials.get("username") or credentials.get("email") or "")[:200]
+    tried = str(credentials.get("username") or credentials.get("email") or "")
     audit_record(
-        actor=None, action="auth.login_failed", object_type="auth", object_id=tried
+        actor=None,
+        action="auth.login_failed",
+        object_type="auth",
+        object_id=tried[:64],
+        object_label=tried[:200],
     )
 
 

@@ -139,3 +139,18 @@ def test_production_settings_use_secure_cookies_and_hsts(tmp_path):
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.stdout.split() == ["True"] * 5, result.stderr
+
+
+def test_a_very_long_e_mail_attempt_is_refused_and_audited_safely(db):
+    tried = "x" * 300 + "@example.com"
+    response = attempt(Client(), tried, "nope")
+    assert response.status_code == 200
+    if AuditEvent.objects.filter(action="auth.login_failed").exists():
+        event = AuditEvent.objects.get(action="auth.login_failed")
+        assert len(event.object_id) <= 64 and event.object_label == tried[:200]
+
+
+def test_a_long_password_attempt_is_audited_within_the_columns(lead_a):
+    attempt(Client(), lead_a.email + "x" * 60, "p" * 5000)
+    event = AuditEvent.objects.get(action="auth.login_failed")
+    assert event.object_label.startswith(lead_a.email)
