@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from accounts import services
+from accounts import services, twofactor
 from accounts.choices import GlobalRole, SubAccountKind
 from accounts.models import ProviderAccount, SubAccount, User
 
@@ -115,5 +115,21 @@ class Command(BaseCommand):
             services.membership_set(
                 actor=None, user=user, sub_account=teams[team], role=team_role
             )
+        if role == GlobalRole.ADMIN:
+            self._second_factor(user)
         label = f"{team_role} of {team}" if team else (GlobalRole(role).label)
         return email, label, password
+
+    def _second_factor(self, user: User) -> None:
+        """Give the demo admin an authenticator key (admins must use one)."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return
+        device = TOTPDevice.objects.create(user=user, name="Demo app", confirmed=True)
+        self.stdout.write(
+            f"\n{user.email} signs in with a second factor. Add this key to an "
+            f"authenticator app: {twofactor.totp_secret_text(device)}\n"
+            "or print the current code with: .venv/bin/python manage.py otp_code "
+            f"{user.email}"
+        )
