@@ -4,8 +4,8 @@
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default a `vobiz_bench` database on
 127.0.0.1). Prints rows/s for (a) raw COPY of the parsed rows into an identical
-empty table with the same indexes, (b) the sync's ingest path (parse, stage with
-COPY, merge with ON CONFLICT, rebuild rollups), (c) a naive
+empty table with the same indexes, (b) the sync's ingest path (`ingest_raw_cdrs`:
+one COPY for new rows, else check, stage and merge; rebuild rollups), (c) a naive
 `bulk_create(update_conflicts=True)`; then re-ingests the identical rows through (b)
 and reports how much the table grew and how many rows were updated.
 Targets: b/a >= 0.5, b/c >= 2, growth < 5%, 0 rows updated.
@@ -117,18 +117,14 @@ def bench_ingest_path(
     days: list[list[dict[str, Any]]], provider_id: int, owners: dict
 ) -> tuple[float, int]:
     """Feed the rows the way billing.sync does: per day, in chunks of CHUNK."""
-    from billing.ingest import ingest_cdrs, parse_cdr
+    from billing.ingest import ingest_raw_cdrs
 
     written = 0
     started = time.perf_counter()
     for day in days:
         for at in range(0, len(day), CHUNK):
-            chunk = [
-                parse_cdr(r, provider_id=provider_id, owners=owners)
-                for r in day[at : at + CHUNK]
-            ]
-            written += ingest_cdrs(
-                provider_id=provider_id, rows=[r for r in chunk if r]
+            written += ingest_raw_cdrs(
+                provider_id=provider_id, raws=day[at : at + CHUNK], owners=owners
             )
     return time.perf_counter() - started, written
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ProviderAccount
-from billing.ingest import ingest_cdrs, parse_cdr
+from billing.ingest import ingest_raw_cdrs
 from billing.models import BalanceSnapshot, Transaction
 from portal.provider import client_for
 from portal.sync import SyncRun, owner_map, parse_datetime, parse_decimal, sync_run
@@ -180,9 +180,8 @@ def _sync_day(
     )
     count = 0
     for chunk in _chunks(source, settings.CDR_CHUNK_ROWS):
-        rows = [parse_cdr(raw, provider_id=provider.pk, owners=owners) for raw in chunk]
-        ingest_cdrs(provider_id=provider.pk, rows=rows)
-        count += sum(1 for row in rows if row is not None)
+        ingest_raw_cdrs(provider_id=provider.pk, raws=chunk, owners=owners)
+        count += len(chunk)
         run.heartbeat()
     return count
 

@@ -123,3 +123,54 @@ def test_rebuild_replaces_only_the_days_named(provider, owners, team_a):
     after = {r.day: r.calls for r in CdrDailyRollup.objects.all()}
     assert first not in after
     assert after[first + dt.timedelta(days=1)] == before[first + dt.timedelta(days=1)]
+
+
+def test_raw_ingest_matches_the_checked_path(provider, owners, team_a, team_b):
+    from billing.ingest import ingest_raw_cdrs
+
+    raws = cdr_batch(account_ids=[team_a.auth_id, team_b.auth_id], days=2, per_day=30)
+    assert ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners) == 60
+    stored = sorted(Cdr.objects.values_list("uuid", "cost", "billsec", "sub_account"))
+    assert_rollups_match_raw(provider)
+    Cdr.objects.all().delete()
+    ingest_cdrs(provider_id=provider.pk, rows=parsed(raws, provider, owners))
+    assert (
+        sorted(Cdr.objects.values_list("uuid", "cost", "billsec", "sub_account"))
+        == stored
+    )
+
+
+def test_raw_ingest_of_known_rows_changes_only_what_changed(provider, owners, team_a):
+    from billing.ingest import ingest_raw_cdrs
+
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=20)
+    ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners)
+    assert ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners) == 0
+    changed = [dict(raws[0], total_cost=12.5, cost=12.5), *raws[1:]]
+    assert ingest_raw_cdrs(provider_id=provider.pk, raws=changed, owners=owners) == 1
+    assert Cdr.objects.count() == 20
+    assert_rollups_match_raw(provider)
+
+
+def test_raw_ingest_drops_a_bad_row_and_keeps_the_others(provider, owners, team_a):
+    from billing.ingest import ingest_raw_cdrs
+
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=10)
+    raws[3] = dict(raws[3], uuid="not-a-uuid")
+    raws[5] = dict(raws[5], duration="forever", hangup_cause="x" * 500)
+    ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners)
+    assert Cdr.objects.count() == 9
+    assert len(Cdr.objects.get(uuid=raws[5]["uuid"]).hangup_cause) == 48
+    assert_rollups_match_raw(provider)
+
+
+@pytest.mark.parametrize(
+    "text", ["tab\there", "line\nbreak", "back\\slash", "x\\Ny", "cr\rx"]
+)
+def test_raw_ingest_keeps_special_characters_exactly(provider, owners, team_a, text):
+    from billing.ingest import ingest_raw_cdrs
+
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=2)
+    raws[0] = dict(raws[0], hangup_source=text[:16])
+    ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners)
+    assert Cdr.objects.get(uuid=raws[0]["uuid"]).hangup_source == text[:16]
