@@ -52,6 +52,13 @@ EDITABLE_SUBACCOUNT_FIELDS = frozenset(
 )
 
 
+def _checked_draft(provider_account: ProviderAccount, **fields: Any) -> SubAccount:
+    """Build an unsaved sub-account and validate it (before any call to Vobiz)."""
+    draft = SubAccount(provider_account=provider_account, **fields)
+    draft.full_clean()
+    return draft
+
+
 @transaction.atomic
 def subaccount_create(
     *,
@@ -71,8 +78,8 @@ def subaccount_create(
     demo seed and tests use this; the create page uses `subaccount_provision`,
     which creates it at Vobiz first.
     """
-    sub_account = SubAccount(
-        provider_account=provider_account,
+    sub_account = _checked_draft(
+        provider_account,
         name=name,
         description=description,
         kind=kind,
@@ -81,7 +88,6 @@ def subaccount_create(
         permit_calls=permit_calls,
         permit_cdr=permit_cdr,
     )
-    sub_account.full_clean()
     sub_account.save()
     audit_record(
         actor=actor,
@@ -140,8 +146,8 @@ def subaccount_provision(
     at once. A Vobiz error (raised as a `VobizError`) leaves the portal
     unchanged. Values are checked before Vobiz is called.
     """
-    draft = SubAccount(
-        provider_account=provider_account,
+    draft = _checked_draft(
+        provider_account,
         name=name,
         description=description,
         kind=kind,
@@ -150,7 +156,6 @@ def subaccount_provision(
         permit_calls=permit_calls,
         permit_cdr=permit_cdr,
     )
-    draft.full_clean()
     values = {
         "name": name,
         "description": description,

@@ -349,15 +349,27 @@ def rollups_rebuild(*, provider_id: int, days: Iterable[dt.date]) -> None:
     )
 
 
-def _cause_rollups_orm(
+def _days_of_rows(
     provider_id: int, low: dt.datetime, high: dt.datetime, wanted: list[dt.date]
-) -> list[CdrCauseRollup]:
-    totals = (
+) -> Any:
+    """Return the raw CDRs of the wanted UTC days, each annotated with its day.
+
+    Typed as Any: the stubs cannot follow the `day` annotation across a return.
+    """
+    return (
         Cdr.objects.filter(
             provider_account_id=provider_id, start_time__gte=low, start_time__lt=high
         )
         .annotate(day=TruncDate("start_time", tzinfo=dt.UTC))
         .filter(day__in=wanted)
+    )
+
+
+def _cause_rollups_orm(
+    provider_id: int, low: dt.datetime, high: dt.datetime, wanted: list[dt.date]
+) -> list[CdrCauseRollup]:
+    totals = (
+        _days_of_rows(provider_id, low, high, wanted)
         .values("day", "account_auth_id", "direction", "hangup_cause")
         .annotate(sub=Max("sub_account_id"), n=Count("id"))
         .order_by()
@@ -380,11 +392,7 @@ def _rollups_orm(
     provider_id: int, low: dt.datetime, high: dt.datetime, wanted: list[dt.date]
 ) -> list[CdrDailyRollup]:
     totals = (
-        Cdr.objects.filter(
-            provider_account_id=provider_id, start_time__gte=low, start_time__lt=high
-        )
-        .annotate(day=TruncDate("start_time", tzinfo=dt.UTC))
-        .filter(day__in=wanted)
+        _days_of_rows(provider_id, low, high, wanted)
         .values("day", "account_auth_id", "direction")
         .annotate(
             sub=Max("sub_account_id"),

@@ -77,7 +77,7 @@ def transactions_sync(*, provider: ProviderAccount) -> dict[str, int]:
     with sync_run(provider, "transactions") as run:
         summary = run.summary
         seen = written = 0
-        for chunk in _chunks(provider_transactions(provider), 100):
+        for chunk in _chunks(client_for(provider).iter_transactions(), 100):
             ids = [str(raw.get("id")) for raw in chunk if raw.get("id")]
             known = set(
                 Transaction.objects.filter(remote_id__in=ids).values_list(
@@ -97,11 +97,6 @@ def transactions_sync(*, provider: ProviderAccount) -> dict[str, int]:
                 break
         summary.update({"seen": seen, "new": written})
     return {"seen": seen, "new": written}
-
-
-def provider_transactions(provider: ProviderAccount) -> Iterator[dict[str, Any]]:
-    """Iterate over the provider's ledger through the client's paginator."""
-    return client_for(provider).iter_transactions()
 
 
 def _window(

@@ -114,11 +114,6 @@ def parse_decimal(value: Any, default: str = "0") -> Decimal:
         return Decimal(default)
 
 
-def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """Return the keys whose values differ."""
-    return sorted(k for k in after if before.get(k) != after.get(k))
-
-
 def owner_map(provider: ProviderAccount) -> dict[str, int]:
     """Map each sub-account auth id of a provider account to its row id."""
     from accounts.models import SubAccount
