@@ -174,3 +174,48 @@ def test_raw_ingest_keeps_special_characters_exactly(provider, owners, team_a, t
     raws[0] = dict(raws[0], hangup_source=text[:16])
     ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners)
     assert Cdr.objects.get(uuid=raws[0]["uuid"]).hangup_source == text[:16]
+
+
+def assert_cause_rollups_match_raw(provider):
+    from billing.models import CdrCauseRollup
+
+    raw = {
+        (r["account_auth_id"], r["direction"], str(r["day"]), r["hangup_cause"]): r["n"]
+        for r in Cdr.objects.filter(provider_account=provider)
+        .extra(select={"day": "date(start_time)"})
+        .values("account_auth_id", "direction", "day", "hangup_cause")
+        .annotate(n=Count("id"))
+    }
+    rolled = {
+        (r.account_auth_id, r.direction, str(r.day), r.hangup_cause): r.calls
+        for r in CdrCauseRollup.objects.filter(provider_account=provider)
+    }
+    assert rolled == raw
+
+
+@pytest.mark.postgres
+def test_raw_ingest_of_many_pieces_escapes_only_the_odd_row(
+    provider, owners, team_a, team_b, monkeypatch
+):
+    """A batch larger than one COPY piece, with a tab and a NULL-heavy row inside."""
+    from billing import ingest
+    from billing.ingest import _PIECE, ingest_raw_cdrs
+
+    checked = ingest.ingest_cdrs
+
+    def not_expected(**kwargs):
+        raise AssertionError("new rows should take the one-COPY path")
+
+    raws = cdr_batch(account_ids=[team_a.auth_id, team_b.auth_id], days=2, per_day=700)
+    odd = _PIECE + 7
+    raws[odd] = dict(raws[odd], hangup_source="a\tb\\c")
+    raws[odd + 1] = dict(raws[odd + 1], mos=None, jitter=None, answer_time=None)
+    monkeypatch.setattr(ingest, "ingest_cdrs", not_expected)
+    assert ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners) == 1400
+    assert Cdr.objects.get(uuid=raws[odd]["uuid"]).hangup_source == "a\tb\\c"
+    assert Cdr.objects.get(uuid=raws[odd + 1]["uuid"]).mos is None
+    assert_rollups_match_raw(provider)
+    assert_cause_rollups_match_raw(provider)
+    monkeypatch.setattr(ingest, "ingest_cdrs", checked)
+    assert ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners) == 0
+    assert_cause_rollups_match_raw(provider)
