@@ -99,15 +99,27 @@ class TwoFactorMiddleware:
             not user.is_authenticated
             or getattr(view, "otp_exempt", False)
             or getattr(view, "login_required", True) is False
-            or is_verified(user)
         ):
             return None
-        target = _next_target(request)
-        if user_has_device(user):
-            return redirect(f"{reverse('accounts:otp_verify')}?next={target}")
-        if getattr(user, "is_admin", False) and settings.OTP_REQUIRED_FOR_ADMINS:
-            return redirect(f"{reverse('accounts:otp_setup')}?next={target}")
+        step = second_factor_step(user)
+        if step is None:
+            return None
+        return redirect(f"{reverse(step)}?next={_next_target(request)}")
+
+
+def second_factor_step(user: Any) -> str | None:
+    """Name the page a signed-in user must pass before any other, if one.
+
+    The verify page when they have a device but did not use it in this session;
+    the set-up page for an admin without one while admins must use a second factor.
+    """
+    if not user.is_authenticated or is_verified(user):
         return None
+    if user_has_device(user):
+        return "accounts:otp_verify"
+    if getattr(user, "is_admin", False) and settings.OTP_REQUIRED_FOR_ADMINS:
+        return "accounts:otp_setup"
+    return None
 
 
 def is_verified(user: Any) -> bool:

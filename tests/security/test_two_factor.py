@@ -156,3 +156,34 @@ def test_next_never_leaves_the_site(lead_a):
     )
     assert response.status_code == 302
     assert not re.match(r"https?://", response["Location"])
+
+
+def links_of(page) -> set[str]:
+    return set(re.findall(r'href="([^"]+)"', page.content.decode()))
+
+
+@pytest.mark.parametrize("has_device", [True, False])
+def test_pages_before_the_second_factor_offer_only_it_and_sign_out(
+    new_admin, has_device
+):
+    """No sidebar links that would only bounce back to the verify or set-up page."""
+    if has_device:
+        TOTPDevice.objects.create(user=new_admin, name="app", confirmed=True)
+    client = sign_in(new_admin)
+    page = client.get(VERIFY if has_device else SETUP)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert page.context["nav_items"] == []
+    assert reverse("monitoring:notification_list") not in html
+    assert reverse("accounts:password_change") not in html
+    assert reverse("accounts:logout") in html
+
+
+def test_the_sidebar_appears_once_the_second_factor_is_passed(lead_a):
+    device = TOTPDevice.objects.create(user=lead_a, name="app", confirmed=True)
+    client = sign_in(lead_a)
+    assert reverse("billing:index") not in links_of(client.get(VERIFY))
+    client.post(VERIFY, {"token": code_for(device), "next": DASHBOARD})
+    page = client.get(DASHBOARD)
+    assert reverse("billing:index") in links_of(page)
+    assert reverse("monitoring:notification_list") in links_of(page)
