@@ -86,7 +86,10 @@ def main() -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # SIGINT too: a shell that starts `make demo` in the background hands it down
+    # ignored, and then Ctrl-C (or kill -INT) would stop nothing.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         sim = _start(SIMULATOR)
         processes.append(sim)
@@ -102,7 +105,10 @@ def main() -> int:
         _manage("seed_demo")
         processes.append(_start(WORKER))
         processes.append(_start([PY, "manage.py", "runserver", WEB, "--noreload"]))
-        print(f"\nPortal on http://{WEB}/ (Ctrl-C stops portal, worker, simulator)\n")
+        print(
+            f"\nPortal on http://{WEB}/ (Ctrl-C stops portal, worker, simulator)\n",
+            flush=True,  # a log or pipe shows it now, not at exit
+        )
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         print("A process stopped; stopping the rest.", file=sys.stderr)
