@@ -82,6 +82,8 @@ DEFAULT_EXPIRES_IN = 1800
 LOGIN = "/auth/login"
 REFRESH = "/auth/refresh"
 ROTATE = "/auth-token/rotate"
+CHANGE_PASSWORD = "/auth/change-password"  # noqa: S105 (a path, not a secret)
+ME = "/auth/me"
 
 
 class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods):
@@ -213,9 +215,16 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
 
     # Auth
 
-    def rotate_auth_token(self) -> str:
-        """Rotate the REST auth token, switch to the new one and return it."""
-        reply = self._call("POST", ROTATE, replay=Replay.UNSENT_ONLY)
+    def rotate_auth_token(self, *, with_console_login: bool = False) -> str:
+        """Rotate the REST auth token, switch to the new one and return it.
+
+        ``with_console_login`` signs the request with the console's Bearer token
+        instead of the REST token: the way back when an earlier rotation's answer
+        was lost and the old REST token no longer works. Never resent once it may
+        have reached Vobiz (a second rotation would void the token of the first).
+        """
+        auth = Auth.BEARER if with_console_login else Auth.REST
+        reply = self._call("POST", ROTATE, auth=auth, replay=Replay.UNSENT_ONLY)
         token = _find_token(reply)
         if token is None:
             raise UnexpectedResponse(
@@ -223,6 +232,33 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
             )
         self._auth_token = token
         return token
+
+    def verify_auth_token(self) -> JSONDict:
+        """Ask Vobiz, bypassing the cache, whether the REST token is accepted.
+
+        Return the account (``/auth/me``); raise ``AuthError`` when Vobiz refuses
+        the token. Used after a rotation with an unknown outcome.
+        """
+        return self._call("GET", ME)
+
+    def change_console_password(self, *, current: str, new: str) -> JSONDict:
+        """Change the console password; Vobiz revokes every earlier JWT.
+
+        Sent at most once (a resend would present a password that is no longer
+        current): the caller checks afterwards whether it landed. On success the
+        client signs in with the new password from now on and forgets its
+        tokens; the reply may carry a new pair under ``tokens``.
+        """
+        reply = self._call(
+            "POST",
+            CHANGE_PASSWORD,
+            json={"current_password": current, "new_password": new},
+            replay=Replay.UNSENT_ONLY,
+        )
+        with self._token_lock:
+            self._login_password = new
+            self._tokens = None
+        return reply
 
     def login(self) -> Tokens:
         """Sign in to the console API with the configured email and password."""

@@ -66,8 +66,8 @@ def console_password_rotate(
     tokens: dict[str, Any] = {}
     with rotating(current):
         try:
-            reply = vobiz_calls.change_console_password(
-                client, current=current.login_password.reveal(), new=new
+            reply = client.change_console_password(
+                current=current.login_password.reveal(), new=new
             )
             tokens = reply.get("tokens") or {}
         except VobizError as exc:

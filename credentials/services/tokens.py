@@ -145,7 +145,7 @@ def _recover_master(
     login still works, and Vobiz rotates the token for it too.
     """
     try:
-        token = vobiz_calls.rotate_with_console(client)
+        token = client.rotate_auth_token(with_console_login=True)
     except VobizError as again:
         message = (
             f"{describe(exc)} Vobiz no longer accepts the old token and rotating "

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import ProviderAccount
-from credentials import services, vobiz_calls
+from credentials import services
 from credentials.choices import RotationState
 from credentials.models import RotationRecord
 from portal.provider import client_for
+from vobiz.client import VobizClient
 from vobiz.errors import TransportError
 
 pytestmark = pytest.mark.django_db
@@ -65,13 +66,13 @@ def test_a_refused_change_keeps_the_old_password_and_says_so(
 def test_a_lost_answer_is_detected_and_the_new_password_kept(
     signed_in, admin_user, sim_auth, monkeypatch
 ):
-    original = vobiz_calls.change_console_password
+    original = VobizClient.change_console_password
 
     def change_then_drop(client, *, current, new):
         original(client, current=current, new=new)
         raise TransportError("connection reset after the change", transient=True)
 
-    monkeypatch.setattr(vobiz_calls, "change_console_password", change_then_drop)
+    monkeypatch.setattr(VobizClient, "change_console_password", change_then_drop)
     result = services.console_password_rotate(actor=admin_user, provider=signed_in)
     fresh = ProviderAccount.objects.get(pk=signed_in.pk)
     assert fresh.login_password.reveal() == result.secret
@@ -90,7 +91,7 @@ def test_the_new_password_is_stored_before_vobiz_is_asked(
         seen["new"] = new
         raise KeyboardInterrupt  # the worker dies mid-call
 
-    monkeypatch.setattr(vobiz_calls, "change_console_password", crash)
+    monkeypatch.setattr(VobizClient, "change_console_password", crash)
     with pytest.raises(KeyboardInterrupt):
         services.console_password_rotate(actor=admin_user, provider=signed_in)
     assert seen["pending"] == seen["new"]
@@ -103,7 +104,7 @@ def test_a_change_interrupted_before_vobiz_is_settled_by_the_next_one(
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(vobiz_calls, "change_console_password", crash)
+        patch.setattr(VobizClient, "change_console_password", crash)
         with pytest.raises(KeyboardInterrupt):
             services.console_password_rotate(actor=admin_user, provider=signed_in)
     result = services.console_password_rotate(actor=admin_user, provider=signed_in)
@@ -116,14 +117,14 @@ def test_a_change_interrupted_before_vobiz_is_settled_by_the_next_one(
 def test_a_change_that_landed_before_a_crash_is_adopted(
     signed_in, admin_user, sim_auth, monkeypatch
 ):
-    original = vobiz_calls.change_console_password
+    original = VobizClient.change_console_password
 
     def change_then_crash(client, *, current, new):
         original(client, current=current, new=new)
         raise KeyboardInterrupt  # died before the portal stored anything
 
     with monkeypatch.context() as patch:
-        patch.setattr(vobiz_calls, "change_console_password", change_then_crash)
+        patch.setattr(VobizClient, "change_console_password", change_then_crash)
         with pytest.raises(KeyboardInterrupt):
             services.console_password_rotate(actor=admin_user, provider=signed_in)
     landed = RotationRecord.objects.get().pending_secret.reveal()

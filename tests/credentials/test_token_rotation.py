@@ -43,7 +43,9 @@ def lose_the_answer(monkeypatch):
     """Let the next rotation land at Vobiz, then lose its answer."""
     original = VobizClient.rotate_auth_token
 
-    def rotate_then_drop(self):
+    def rotate_then_drop(self, *, with_console_login=False):
+        if with_console_login:  # the recovery: its answer arrives
+            return original(self, with_console_login=True)
         kept = self._auth_token
         original(self)
         # The answer never arrived, so the client never saw the new token.

@@ -344,3 +344,44 @@ def test_a_sub_account_client_uses_its_own_credentials_and_shares_the_rest(
     assert sub._transport.session is client._transport.session
     with pytest.raises(AuthError, match="not configured"):
         sub.login()
+
+
+def test_a_refused_auth_token_fails_verification(api, make_client):
+    api.get(ME, status=401, json={"error": "unauthorized"})
+    with pytest.raises(AuthError):
+        make_client().verify_auth_token()
+
+
+def test_rotating_with_the_console_login_signs_with_the_bearer(api, make_client):
+    access, refresh = pair()
+    rotated = secrets.token_urlsafe()
+    api.post(LOGIN, json=token_body(access, refresh))
+    api.post(f"{BASE}/auth-token/rotate", json={"auth_token": rotated})
+
+    assert make_client().rotate_auth_token(with_console_login=True) == rotated
+
+    rotate = api.calls[1].request
+    assert bearer(api.calls[1]) == f"Bearer {access}"
+    assert "X-Auth-Token" not in rotate.headers
+
+
+def test_a_password_change_is_sent_once_and_the_new_one_used_after(
+    api, make_client, password
+):
+    change = f"{BASE}/auth/change-password"
+    new = secrets.token_urlsafe()
+    api.post(change, status=503)
+    client = make_client()
+    with pytest.raises(ServerError):
+        client.change_console_password(current=password, new=new)
+    assert len(api.calls) == 1  # not resent: it may have landed
+
+    api.replace(responses.POST, change, json={"message": "changed"})
+    client.change_console_password(current=password, new=new)
+    assert json.loads(api.calls[1].request.body) == {
+        "current_password": password,
+        "new_password": new,
+    }
+    api.post(LOGIN, json=token_body(*pair()))
+    client.login()
+    assert json.loads(api.calls[2].request.body)["password"] == new

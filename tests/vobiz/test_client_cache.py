@@ -92,6 +92,17 @@ def test_account_info_is_cached_for_fifteen_minutes(api, client, clock):
     assert requests_to(api, ME) == 2
 
 
+def test_verifying_the_auth_token_bypasses_the_cache(api, client):
+    api.get(ME, json={"auth_id": MA})
+
+    client.get_account()
+    client.get_account()  # from the cache
+    client.verify_auth_token()
+    client.verify_auth_token()
+
+    assert requests_to(api, ME) == 3
+
+
 def test_balance_is_cached_for_one_minute_per_currency(api, client, clock):
     api.get(BALANCE, json={"balance": 1})
     api.get(f"{BASE}/account/{MA}/balance/USD", json={"balance": 2})
