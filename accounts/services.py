@@ -164,17 +164,9 @@ def subaccount_provision(
         "permit_cdr": permit_cdr,
         "enabled": enabled,
     }
-    body = _vobiz_fields(values)
-    reply = _master_client(provider_account).create_sub_account(
-        body.pop("name"), **{k: v for k, v in body.items() if v != ""}
-    )
-    auth_id, token, remote_id = _credentials_of(reply)
+    auth_id, token, remote_id = _create_at_vobiz(provider_account, values)
     with transaction.atomic():
-        draft.auth_id = auth_id or None
-        draft.remote_id = remote_id
-        draft.auth_token = token
-        draft.synced_at = timezone.now()
-        draft.save()
+        _take_credentials(draft, auth_id, token, remote_id)
         audit_record(
             actor=actor,
             action="subaccount.create",
@@ -183,6 +175,28 @@ def subaccount_provision(
             after={**snapshot(draft, SUBACCOUNT_FIELDS), "at_vobiz": True},
         )
     return draft, token
+
+
+def _create_at_vobiz(
+    provider_account: ProviderAccount, values: dict[str, Any]
+) -> tuple[str, str, str]:
+    """Create the sub-account at Vobiz; return its auth id, token and remote id."""
+    body = _vobiz_fields(values)
+    reply = _master_client(provider_account).create_sub_account(
+        body.pop("name"), **{k: v for k, v in body.items() if v != ""}
+    )
+    return _credentials_of(reply)
+
+
+def _take_credentials(
+    sub_account: SubAccount, auth_id: str, token: str, remote_id: str
+) -> None:
+    # Inside the caller's transaction, with the audit record that follows.
+    sub_account.auth_id = auth_id or None
+    sub_account.remote_id = remote_id
+    sub_account.auth_token = token
+    sub_account.synced_at = timezone.now()
+    sub_account.save()
 
 
 def subaccount_push(*, actor: User, sub_account: SubAccount) -> tuple[SubAccount, str]:
@@ -198,19 +212,13 @@ def subaccount_push(*, actor: User, sub_account: SubAccount) -> tuple[SubAccount
         f: getattr(sub_account, f)
         for f in ("name", "description", "rate_limit", "permit_calls", "permit_cdr")
     }
-    body = _vobiz_fields({**values, "enabled": sub_account.enabled})
-    reply = _master_client(sub_account.provider_account).create_sub_account(
-        body.pop("name"), **{k: v for k, v in body.items() if v != ""}
+    auth_id, token, remote_id = _create_at_vobiz(
+        sub_account.provider_account, {**values, "enabled": sub_account.enabled}
     )
-    auth_id, token, remote_id = _credentials_of(reply)
     with transaction.atomic():
         locked = SubAccount.objects.select_for_update().get(pk=sub_account.pk)
         before = snapshot(locked, SUBACCOUNT_FIELDS)
-        locked.auth_id = auth_id or None
-        locked.remote_id = remote_id
-        locked.auth_token = token
-        locked.synced_at = timezone.now()
-        locked.save()
+        _take_credentials(locked, auth_id, token, remote_id)
         audit_record(
             actor=actor,
             action="subaccount.pushed",
