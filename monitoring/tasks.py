@@ -2,7 +2,7 @@
 
 Schedules are in settings (CELERY_BEAT_SCHEDULE): alert evaluation and the
 delivery retry sweep every minute, the synthetic test call every 15 minutes and
-the API call log's retention daily.
+the API call log's and the alert history's retention daily.
 """
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ def delivery_send(delivery_id: int) -> str:
 def apicalls_prune() -> int:
     """Delete API call rows past the retention period."""
     return services.apicalls_prune()
+
+
+@shared_task(**PERIODIC_OPTIONS)
+def history_prune() -> dict[str, int]:
+    """Delete notifications, finished deliveries and synthetic checks past retention."""
+    return services.history_prune()
 
 
 # A test call costs money and is never re-sent blindly, so no retries either.

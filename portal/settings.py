@@ -364,6 +364,9 @@ CELERY_BEAT_SCHEDULE["trunk-rotation-reminders"] = {
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Days of API call log kept; older rows are deleted daily, in batches.
 API_CALL_RETENTION_DAYS = _int("API_CALL_RETENTION_DAYS", 30)
+# Days of notifications, sent or failed alert deliveries and synthetic-call results
+# kept; alerts themselves are kept for good.
+MONITORING_HISTORY_DAYS = _int("MONITORING_HISTORY_DAYS", 90)
 # Let alert webhooks call private and loopback addresses (tests, closed networks).
 ALERT_WEBHOOK_ALLOW_PRIVATE = _bool("ALERT_WEBHOOK_ALLOW_PRIVATE", False)
 # A CA file to trust for alert webhooks (empty: the system's CAs).
@@ -385,6 +388,10 @@ CELERY_BEAT_SCHEDULE.update(
         },
         "api-calls-prune": {
             "task": "monitoring.tasks.apicalls_prune",
+            "schedule": 24 * 3600.0,
+        },
+        "history-prune": {
+            "task": "monitoring.tasks.history_prune",
             "schedule": 24 * 3600.0,
         },
         "synthetic-call": {

@@ -11,7 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from monitoring import services, tasks
-from monitoring.models import ApiCall
+from monitoring.models import (
+    ApiCall,
+    Delivery,
+    Notification,
+    NotificationChannel,
+    SyntheticCheck,
+)
 from tests.monitoring.conftest import api_calls
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +44,54 @@ def test_the_task_uses_the_configured_retention(provider, settings):
     assert ApiCall.objects.count() == 1
 
 
+def old_and_new_history(provider, user, now, age_days):
+    """One row of each pruned kind at `age_days` old; return the channel."""
+    at = now - dt.timedelta(days=age_days)
+    channel, _ = NotificationChannel.objects.get_or_create(
+        name="Ops", kind="email", email_to="ops@example.com"
+    )
+    Notification.objects.create(user=user, title=f"{age_days}d", created_at=at)
+    for status in ("sent", "failed", "retrying"):
+        Delivery.objects.create(
+            channel=channel, event="test", status=status, created_at=at
+        )
+    SyntheticCheck.objects.create(
+        provider_account=provider,
+        started_at=at,
+        from_number="+918000000001",
+        to_number="+918000000002",
+    )
+
+
+def test_old_notifications_deliveries_and_checks_go_alerts_stay(
+    provider, lead_a, settings
+):
+    settings.MONITORING_HISTORY_DAYS = 90
+    now = timezone.now()
+    old_and_new_history(provider, lead_a, now, 91)
+    old_and_new_history(provider, lead_a, now, 89)
+    assert services.history_prune(now=now, batch=1) == {
+        "notifications": 1,
+        "deliveries": 2,  # the one still retrying stays, however old
+        "synthetic_checks": 1,
+    }
+    assert list(Notification.objects.values_list("title", flat=True)) == ["89d"]
+    assert Delivery.objects.count() == 4
+    assert SyntheticCheck.objects.count() == 1
+    assert tasks.history_prune.run() == {
+        "notifications": 0,
+        "deliveries": 0,
+        "synthetic_checks": 0,
+    }
+
+
 @pytest.mark.parametrize(
     ("entry", "task", "every"),
     [
         ("alerts-evaluate", "monitoring.tasks.alerts_evaluate", 60),
         ("alert-deliveries-retry", "monitoring.tasks.deliveries_retry", 60),
         ("api-calls-prune", "monitoring.tasks.apicalls_prune", 24 * 3600),
+        ("history-prune", "monitoring.tasks.history_prune", 24 * 3600),
         ("synthetic-call", "monitoring.tasks.synthetic_call", 15 * 60),
     ],
 )
