@@ -51,13 +51,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     Until the second factor is passed (or, for an admin, set up) there are none:
     every page but that one and sign-out would only send the user back to it.
     """
-    from portal.security import second_factor_step
+    from portal.security import pending_second_factor
 
     user = getattr(request, "user", None)
     zone = timezone.get_current_timezone_name()
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "TIME_ZONE": zone, "second_factor_pending": False}
-    if second_factor_step(user) is not None:
+    if pending_second_factor(request) is not None:
         return {"nav_items": [], "TIME_ZONE": zone, "second_factor_pending": True}
     return {
         "nav_items": _items_for(user),

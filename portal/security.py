@@ -101,10 +101,20 @@ class TwoFactorMiddleware:
             or getattr(view, "login_required", True) is False
         ):
             return None
-        step = second_factor_step(user)
+        step = pending_second_factor(request)
         if step is None:
             return None
         return redirect(f"{reverse(step)}?next={_next_target(request)}")
+
+
+def pending_second_factor(request: HttpRequest) -> str | None:
+    """`second_factor_step` of the request's user, worked out once per request.
+
+    The middleware and the sidebar both ask; the device lookup is done once.
+    """
+    if not hasattr(request, "_second_factor_step"):
+        request._second_factor_step = second_factor_step(request.user)  # type: ignore[attr-defined]
+    return request._second_factor_step  # type: ignore[attr-defined, no-any-return]
 
 
 def second_factor_step(user: Any) -> str | None:
