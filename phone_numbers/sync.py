@@ -11,7 +11,13 @@ from accounts.audit import audit_record
 from accounts.models import ProviderAccount
 from phone_numbers.models import PhoneNumber
 from portal.provider import client_for
-from portal.sync import owner_map, parse_datetime, parse_decimal, sync_run
+from portal.sync import (
+    owner_map,
+    parse_datetime,
+    parse_decimal,
+    sync_run,
+    upsert_synced,
+)
 from trunks.models import Trunk
 
 DRIFT = ("status", "account_auth_id", "trunk_remote_id")
@@ -75,26 +81,15 @@ def numbers_sync(*, provider: ProviderAccount) -> dict[str, int]:
 def _upsert(
     provider: ProviderAccount, e164: str, fields: dict[str, Any], now: Any
 ) -> str:
-    local = PhoneNumber.objects.select_for_update().filter(e164=e164).first()
-    if local is None:
-        PhoneNumber.objects.create(
-            provider_account=provider, e164=e164, synced_at=now, **fields
-        )
-        return "created"
-    before = {k: getattr(local, k) for k in fields}
-    changed = {k: v for k, v in fields.items() if before[k] != v}
-    for key, value in changed.items():
-        setattr(local, key, value)
-    local.synced_at, local.removed_at = now, None
-    local.save()
-    drift = [k for k in DRIFT if k in changed]
+    result = upsert_synced(PhoneNumber, provider, {"e164": e164}, fields, now)
+    drift = [k for k in DRIFT if k in result.changed]
     if drift:
         audit_record(
             actor=None,
             action="number.changed_outside",
-            obj=local,
-            sub_account=local.sub_account,
-            before={k: before[k] for k in drift},
+            obj=result.row,
+            sub_account=result.row.sub_account,
+            before={k: result.before[k] for k in drift},
             after={k: fields[k] for k in drift},
         )
-    return "updated" if changed else "unchanged"
+    return result.state

@@ -11,11 +11,13 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import ProviderAccount
@@ -122,3 +124,41 @@ def owner_map(provider: ProviderAccount) -> dict[str, int]:
         provider_account=provider, auth_id__isnull=False
     ).values_list("auth_id", "pk")
     return {auth_id: pk for auth_id, pk in rows if auth_id}
+
+
+@dataclass
+class Upserted:
+    """What `upsert_synced` did to one local copy of a remote object."""
+
+    row: Any
+    state: str  # "created", "updated" or "unchanged"
+    before: dict[str, Any]
+    changed: dict[str, Any]
+
+
+def upsert_synced(
+    model: type[Model],
+    provider: ProviderAccount,
+    key: dict[str, Any],
+    fields: dict[str, Any],
+    now: dt.datetime,
+) -> Upserted:
+    """Create or update the local copy of one remote object, found by `key`.
+
+    Call it inside a transaction: the row is locked while it is compared. A row
+    marked removed comes back; `synced_at` is set either way. `before` and
+    `changed` let the caller record what changed outside the portal.
+    """
+    manager = model._default_manager
+    local = manager.select_for_update().filter(**key).first()
+    if local is None:
+        row = manager.create(provider_account=provider, synced_at=now, **key, **fields)
+        return Upserted(row, "created", {}, {})
+    before = {k: getattr(local, k) for k in fields}
+    changed = {k: v for k, v in fields.items() if before[k] != v}
+    for name, value in changed.items():
+        setattr(local, name, value)
+    local.synced_at = now  # type: ignore[attr-defined]
+    local.removed_at = None  # type: ignore[attr-defined]
+    local.save()
+    return Upserted(local, "updated" if changed else "unchanged", before, changed)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import ProviderAccount, SubAccount
 from portal.provider import client_for, sub_account_client
-from portal.sync import SyncRun, owner_map, parse_datetime, sync_run
+from portal.sync import SyncRun, owner_map, parse_datetime, sync_run, upsert_synced
 from trunks.choices import HealthEventKind, TrunkStatus
 from trunks.models import (
     IpAclEntry,
@@ -211,23 +211,10 @@ def _upsert_one(
     now: Any,
     on_drift: Callable[[Any, dict[str, Any], dict[str, Any]], None] | None,
 ) -> str:
-    manager = model._default_manager
-    local = manager.select_for_update().filter(remote_id=remote_id).first()
-    if local is None:
-        manager.create(  # type: ignore[misc]
-            provider_account=provider, remote_id=remote_id, synced_at=now, **fields
-        )
-        return "created"
-    before = {k: getattr(local, k) for k in fields}
-    changed = {k: v for k, v in fields.items() if before[k] != v}
-    for key, value in changed.items():
-        setattr(local, key, value)
-    local.synced_at = now
-    local.removed_at = None
-    local.save()
-    if on_drift is not None and changed:
-        on_drift(local, before, fields)
-    return "updated" if changed else "unchanged"
+    result = upsert_synced(model, provider, {"remote_id": remote_id}, fields, now)
+    if on_drift is not None and result.changed:
+        on_drift(result.row, result.before, fields)
+    return result.state
 
 
 def _trunk_drift(trunk: Trunk, before: dict[str, Any], after: dict[str, Any]) -> None:
