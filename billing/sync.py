@@ -10,11 +10,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import ProviderAccount
-from billing.ingest import ingest_raw_cdrs
-from billing.models import BalanceSnapshot, Transaction
+from billing.ingest import ingest_raw_cdrs, rollups_rebuild
+from billing.models import (
+    BalanceSnapshot,
+    Cdr,
+    CdrCauseRollup,
+    CdrDailyRollup,
+    Transaction,
+)
 from portal.provider import client_for
 from portal.sync import SyncRun, owner_map, parse_datetime, parse_decimal, sync_run
 
@@ -192,37 +200,55 @@ def _advance(state_id: int, day: dt.date) -> None:
 
 
 def rollups_check(*, provider: ProviderAccount, days: int = 35) -> dict[str, Any]:
-    """Rebuild the rollups of recent days whose totals differ from the raw CDRs."""
-    from django.db.models import Count, Sum
-    from django.db.models.functions import TruncDate
+    """Rebuild the rollups of recent days that disagree with the raw CDRs.
 
-    from billing.ingest import rollups_rebuild
-    from billing.models import Cdr, CdrDailyRollup
-
+    A day is rebuilt when its call count or cost in the daily rollup, or its
+    call count in the hangup-cause rollup, differs from the raw rows' (a day
+    with rollups but no rows any more counts too). Cheap when all agree: three
+    grouped queries, one row per day each.
+    """
     with sync_run(provider, "rollups") as run:
-        summary = run.summary
-        since = timezone.now() - dt.timedelta(days=days)
-        raw = dict(
-            Cdr.objects.filter(provider_account=provider, start_time__gte=since)
-            .annotate(day=TruncDate("start_time", tzinfo=dt.UTC))
-            .values("day")
-            .annotate(n=Count("id"), money=Sum("cost"))
-            .order_by()
-            .values_list("day", "n")
-        )
-        rolled = dict(
-            CdrDailyRollup.objects.filter(
-                provider_account=provider, day__gte=since.date()
-            )
-            .values("day")
-            .annotate(n=Sum("calls"))
-            .order_by()
-            .values_list("day", "n")
-        )
+        since = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=days)
+        raw, daily, causes = _day_totals(provider, since)
         wrong = sorted(
-            d for d in set(raw) | set(rolled) if raw.get(d, 0) != rolled.get(d, 0)
+            day
+            for day in set(raw) | set(daily) | set(causes)
+            if daily.get(day) != raw.get(day)
+            or causes.get(day, (0,))[0] != raw.get(day, (0,))[0]
         )
         with transaction.atomic():
             rollups_rebuild(provider_id=provider.pk, days=wrong)
-        summary["repaired_days"] = [d.isoformat() for d in wrong]
-    return summary
+        run.summary["repaired_days"] = [d.isoformat() for d in wrong]
+    return run.summary
+
+
+def _day_totals(
+    provider: ProviderAccount, since: dt.date
+) -> tuple[dict[dt.date, tuple[Any, ...]], ...]:
+    """Return per UTC day: raw and daily-rollup (calls, cost), cause-rollup (calls,)."""
+    low = dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC)
+    raw = (
+        Cdr.objects.filter(provider_account=provider, start_time__gte=low)
+        .annotate(day=TruncDate("start_time", tzinfo=dt.UTC))
+        .values("day")
+        .annotate(n=Count("id"), money=Sum("cost"))
+        .order_by()
+        .values_list("day", "n", "money")
+    )
+    daily = (
+        CdrDailyRollup.objects.filter(provider_account=provider, day__gte=since)
+        .values("day")
+        .annotate(n=Sum("calls"), money=Sum("cost"))
+        .order_by()
+        .values_list("day", "n", "money")
+    )
+    causes = (
+        CdrCauseRollup.objects.filter(provider_account=provider, day__gte=since)
+        .values("day")
+        .annotate(n=Sum("calls"))
+        .order_by()
+        .values_list("day", "n")
+    )
+    return tuple(
+        {row[0]: tuple(row[1:]) for row in rows} for rows in (raw, daily, causes)
+    )
