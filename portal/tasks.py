@@ -49,7 +49,25 @@ def countdown_for(error: VobizError, retries: int, provider: ProviderAccount) ->
 
     Vobiz's `Retry-After` (or the open breaker's wait) wins; an open breaker means
     any earlier retry would only be refused; otherwise back off exponentially.
+    Never longer than `longest_countdown()`.
     """
+    return min(_wanted_countdown(error, retries, provider), longest_countdown())
+
+
+def longest_countdown() -> float:
+    """Return the longest retry countdown that is safe with the broker.
+
+    A worker holds a retried task unacknowledged until its countdown ends; held
+    past the visibility timeout, Redis hands it to a second worker as well. So a
+    longer wait is cut to half the timeout: the early retry meets another 429,
+    whose Retry-After starts the next wait.
+    """
+    return settings.CELERY_VISIBILITY_TIMEOUT / 2
+
+
+def _wanted_countdown(
+    error: VobizError, retries: int, provider: ProviderAccount
+) -> float:
     asked = getattr(error, "retry_after", None)
     if asked:
         return float(asked)
