@@ -18,7 +18,7 @@ from accounts.audit import audit_record
 from phone_numbers.choices import PurchaseStatus
 from phone_numbers.errors import explain
 from phone_numbers.models import NumberPurchase
-from phone_numbers.services.lease import LEASE, Run, not_bought, save_row
+from phone_numbers.services.lease import Run, lease, not_bought, save_row
 from phone_numbers.services.requests import (
     InventoryOffer,
     inventory_offers,
@@ -63,7 +63,7 @@ def prepare_and_buy(run: Run, purchase: NumberPurchase) -> None:
             status=PurchaseStatus.BUYING,
             attempts=F("attempts") + 1,
             last_attempt_at=timezone.now(),
-            claimed_until=timezone.now() + LEASE,
+            claimed_until=timezone.now() + lease(),
             setup_fee=offer.setup_fee,
             monthly_fee=offer.monthly_fee,
             currency=offer.currency,

@@ -34,16 +34,16 @@ from phone_numbers.notices import tell
 from phone_numbers.services.attaching import attach
 from phone_numbers.services.buying import prepare_and_buy, resolve_unknown
 from phone_numbers.services.lease import (
-    LEASE,
     PurchaseBusy,
     Run,
     claim,
+    lease,
     not_bought,
     release_claim,
 )
 from portal.provider import client_for
 
-__all__ = ["LEASE", "STALLED_AFTER", "PurchaseBusy", "number_request_fulfil"]
+__all__ = ["STALLED_AFTER", "PurchaseBusy", "lease", "number_request_fulfil"]
 
 STALLED_AFTER = dt.timedelta(minutes=10)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,9 +21,14 @@ from phone_numbers.choices import PURCHASE_ACTIVE, PurchaseStatus
 from phone_numbers.models import NumberPurchase, NumberRequest
 from vobiz.client import VobizClient
 
-# One row's lease: long enough for a purchase with the client's retries and the
-# look-ups between them, short enough that a killed worker's row is soon resumed.
-LEASE = dt.timedelta(seconds=300)
+
+def lease() -> dt.timedelta:
+    """Return one row's lease (`NUMBER_PURCHASE_LEASE_SECONDS`).
+
+    Long enough for a purchase with the client's retries and the look-ups between
+    them, short enough that a killed worker's row is soon resumed.
+    """
+    return dt.timedelta(seconds=settings.NUMBER_PURCHASE_LEASE_SECONDS)
 
 
 class PurchaseBusy(Exception):
@@ -59,7 +65,7 @@ def claim(run: Run, purchase_id: int) -> NumberPurchase | None:
             pk=purchase_id, status__in=sorted(PURCHASE_ACTIVE)
         )
         .filter(free)
-        .update(claim_token=run.token, claimed_until=now + LEASE)
+        .update(claim_token=run.token, claimed_until=now + lease())
     )
     if taken:
         return NumberPurchase.objects.get(pk=purchase_id)
@@ -90,7 +96,7 @@ def save_row(
     with transaction.atomic():
         done = rows.update(**changes, updated_at=timezone.now())
         if not done:
-            raise PurchaseBusy(retry_in=LEASE.total_seconds())
+            raise PurchaseBusy(retry_in=lease().total_seconds())
         # The request's updated_at tells the stall check that work goes on.
         NumberRequest.objects.filter(pk=run.request.pk).update(
             updated_at=timezone.now()

@@ -182,7 +182,7 @@ def test_a_row_held_by_a_live_worker_is_left_alone(world, approve, no_backoff):
     number_request = approve(quantity=1)
     NumberPurchase.objects.filter(request=number_request).update(
         claim_token="someone-else",
-        claimed_until=timezone.now() + fulfilment.LEASE,
+        claimed_until=timezone.now() + fulfilment.lease(),
     )
     with pytest.raises(PurchaseBusy) as busy:
         number_request_fulfil(request_id=number_request.pk)
@@ -191,7 +191,7 @@ def test_a_row_held_by_a_live_worker_is_left_alone(world, approve, no_backoff):
 
     # The holder died: once its lease has run out the next run takes over.
     NumberPurchase.objects.filter(request=number_request).update(
-        claimed_until=timezone.now() - fulfilment.LEASE
+        claimed_until=timezone.now() - fulfilment.lease()
     )
     number_request_fulfil(request_id=number_request.pk)
     assert len(bought(number_request)) == 1 and world.purchase_posts() == 1

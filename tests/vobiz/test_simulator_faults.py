@@ -134,6 +134,36 @@ def test_fail_after_commit_lands_the_purchase(
     assert api.get("/account/{a}/balance/INR").json()["balance"] == charged
 
 
+def test_a_held_answer_comes_late_but_the_purchase_is_in_at_once(
+    api: Api, simulator: SimulatorHandle
+) -> None:
+    e164 = _inventory_number(api)
+    simulator.control.fail_after_commit(count=1, mode="hold", hold_ms=1500)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        api.post(
+            "/Account/{a}/numbers/purchase-from-inventory",
+            json={"e164": e164},
+            headers={"Idempotency-Key": "commit-hold"},
+            timeout=0.5,
+        )
+    # Bought while the answer waits, and the simulator keeps serving others.
+    assert _owned(api, e164) == 1
+    assert simulator.control.faults()["fail_after_commit"]["remaining"] == 0
+
+
+@pytest.mark.parametrize("body", [{"mode": "hold"}, {"mode": "hold", "hold_ms": -1}])
+def test_a_hold_needs_a_sensible_length(
+    simulator: SimulatorHandle, body: dict[str, object]
+) -> None:
+    response = requests.post(
+        f"{simulator.root_url}/__sim__/faults/fail-after-commit",
+        json=body,
+        verify=simulator.ca_bundle,
+        timeout=10,
+    )
+    assert response.status_code == 400
+
+
 def test_reset_faults_clears_everything(api: Api, simulator: SimulatorHandle) -> None:
     simulator.control.fail(status=500, count=5)
     simulator.control.latency(50)

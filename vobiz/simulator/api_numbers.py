@@ -179,7 +179,7 @@ def purchase(ctx: Ctx, auth_id: str) -> Response:
             "created_at": ctx.now,
         }
     state.changed()
-    ctx.app.after_commit_fault()
+    ctx.app.after_commit_fault(ctx)
     return json_response(result)
 
 

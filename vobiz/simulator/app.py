@@ -181,7 +181,7 @@ class SimulatorApp:
                     ctx.account = api_auth.authenticate(ctx, path_id)
                     self._rate_limit(ctx.account, ctx.now)
                     ctx.account.last_used = ctx.now
-                return route.handler(ctx, **params)
+                response = route.handler(ctx, **params)
         except ApiError as error:
             return error.to_response(request_id, state.clock.now())
         except DropConnection:
@@ -189,6 +189,10 @@ class SimulatorApp:
         except Exception:
             log.exception("unhandled error in %s %s", request.method, request.path)
             return envelope(500).to_response(request_id, state.clock.now())
+        if ctx.hold_seconds:
+            # Outside the lock: other callers go on while this answer waits.
+            time.sleep(ctx.hold_seconds)
+        return response
 
     def _rate_limit(self, account: Account, now: float) -> None:
         config = self.state.config
@@ -203,10 +207,13 @@ class SimulatorApp:
                 window=config.rate_limit_window,
             )
 
-    def after_commit_fault(self) -> None:
-        """Fail a committed purchase's response if the control API asked for it."""
+    def after_commit_fault(self, ctx: Ctx) -> None:
+        """Fail or hold a committed purchase's response if the control API asked."""
         fault = self.faults.take_after_commit()
         if fault is None:
+            return
+        if fault.mode == "hold":
+            ctx.hold_seconds = fault.hold_ms / 1000
             return
         if fault.mode == "drop":
             self.counters.drop()

@@ -133,15 +133,20 @@ def drop(app: SimulatorApp, body: Body) -> Body:
 
 
 def fail_after_commit(app: SimulatorApp, body: Body) -> Body:
-    """Let the next ``count`` purchases land, then fail (``error``) or ``drop``."""
+    """Let the next ``count`` purchases land, then fail (``error``), ``drop``
+    the connection, or ``hold`` the answer back for ``hold_ms``."""
     mode = body.get("mode", "error")
-    if mode not in ("error", "drop"):
-        raise ControlError("mode must be error or drop")
+    if mode not in ("error", "drop", "hold"):
+        raise ControlError("mode must be error, drop or hold")
+    hold_ms = _num(body, "hold_ms", 0)
+    if mode == "hold" and not 0 < hold_ms <= 120_000:
+        raise ControlError("hold needs hold_ms between 1 and 120000")
     app.faults.set_after_commit(
         AfterCommit(
             remaining=_num(body, "count", 1),
             mode=mode,
             status=_num(body, "status", 500),
+            hold_ms=hold_ms,
         )
     )
     return app.faults.describe()

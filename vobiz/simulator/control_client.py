@@ -116,11 +116,17 @@ class ControlClient:
         )
 
     def fail_after_commit(
-        self, count: int = 1, mode: str = "error", status: int = 500
+        self, count: int = 1, mode: str = "error", status: int = 500, hold_ms: int = 0
     ) -> Any:
-        """Let the next purchases land, then answer 500 (``error``) or ``drop``."""
+        """Let the next purchases land, then answer 500 (``error``), ``drop``, or
+        ``hold`` the answer back for ``hold_ms``."""
         return self._call(
-            "POST", "faults/fail-after-commit", count=count, mode=mode, status=status
+            "POST",
+            "faults/fail-after-commit",
+            count=count,
+            mode=mode,
+            status=status,
+            hold_ms=hold_ms,
         )
 
     def reset_faults(self) -> Any:

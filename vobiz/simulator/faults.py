@@ -64,11 +64,13 @@ class LatencyRule(Rule):
 
 @dataclass
 class AfterCommit:
-    """Land the next purchases, then fail their response (error or drop)."""
+    """Land the next purchases, then fail their response (error or drop) or hold
+    it back for ``hold_ms`` (a caller killed meanwhile never hears of it)."""
 
     remaining: int = 0
     mode: str = "error"
     status: int = 500
+    hold_ms: int = 0
 
 
 @dataclass
@@ -144,7 +146,8 @@ class Faults:
                 return None
             self.after_commit.remaining -= 1
             self.injected += 1
-            return AfterCommit(1, self.after_commit.mode, self.after_commit.status)
+            armed = self.after_commit
+            return AfterCommit(1, armed.mode, armed.status, armed.hold_ms)
 
     def decide(self, method: str, path: str) -> Decision:
         """Return the injected behaviour for one request, consuming counts."""

@@ -31,6 +31,8 @@ class Ctx:
     request_id: str
     now: float
     account: Account | None = None
+    # Seconds to hold the response back once the state lock is released.
+    hold_seconds: float = 0.0
     _body: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
