@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
@@ -27,6 +28,7 @@ from portal.provider import client_for
 from portal.sync import SyncRun, owner_map, parse_datetime, parse_decimal, sync_run
 
 Progress = Callable[[dt.date, int], None]
+CENT_THOUSANDTH = Decimal("0.00001")  # the precision of every money column
 
 
 def balance_snapshot(*, provider: ProviderAccount) -> BalanceSnapshot:
@@ -250,5 +252,11 @@ def _day_totals(
         .values_list("day", "n")
     )
     return tuple(
-        {row[0]: tuple(row[1:]) for row in rows} for rows in (raw, daily, causes)
+        {row[0]: tuple(_exact(v) for v in row[1:]) for row in rows}
+        for rows in (raw, daily, causes)
     )
+
+
+def _exact(value: Any) -> Any:
+    # SQLite sums decimals as floats (562.499999999999); money has 5 places.
+    return value.quantize(CENT_THOUSANDTH) if isinstance(value, Decimal) else value

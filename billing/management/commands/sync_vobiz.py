@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +11,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import ProviderAccount
 from accounts.sync import sub_accounts_sync
-from billing.sync import balance_snapshot, cdrs_sync, transactions_sync
+from billing.sync import (
+    balance_snapshot,
+    cdrs_sync,
+    rollups_check,
+    transactions_sync,
+)
 from phone_numbers.sync import numbers_sync
 from portal.sync import SyncBusy
 from trunks.sync import trunks_sync
@@ -26,7 +30,11 @@ KINDS: dict[str, Callable[..., Any]] = {
     "balance": balance_snapshot,
     "transactions": transactions_sync,
     "cdrs": cdrs_sync,
+    # Local: rebuilds the daily rollups of days that disagree with the raw rows.
+    "rollups": rollups_check,
 }
+# Days the rollup check looks back without --since (as the nightly task).
+ROLLUP_CHECK_DAYS = 35
 
 
 class Command(BaseCommand):
@@ -37,13 +45,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since",
             type=dt.date.fromisoformat,
-            help="Fetch call records from this day (YYYY-MM-DD).",
+            help="Fetch call records (or check rollups) from this day (YYYY-MM-DD).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         providers = list(ProviderAccount.objects.order_by("pk"))
         if not providers:
             raise CommandError("No Vobiz account is configured yet.")
+        since = options["since"]
+        if since is not None and since > dt.datetime.now(dt.UTC).date():
+            raise CommandError("--since must not be in the future.")
         kinds = [options["only"]] if options["only"] else list(KINDS)
         failed = False
         for provider in providers:
@@ -57,6 +68,9 @@ class Command(BaseCommand):
         kwargs: dict[str, Any] = {"provider": provider}
         if kind == "cdrs":
             kwargs.update(since=since, progress=self._progress)
+        if kind == "rollups":
+            today = dt.datetime.now(dt.UTC).date()
+            kwargs["days"] = (today - since).days if since else ROLLUP_CHECK_DAYS
         try:
             result = KINDS[kind](**kwargs)
         except SyncBusy as busy:
@@ -73,14 +87,14 @@ class Command(BaseCommand):
         return True
 
     def _progress(self, day: dt.date, rows: int) -> None:
-        if sys.stdout.isatty():
+        if self.stdout.isatty():
             self.stdout.write(
                 f"\r  cdrs: {day.isoformat()}  {rows:>9,} rows", ending=""
             )
             self.stdout.flush()
 
     def _clear_progress(self) -> None:
-        if sys.stdout.isatty():
+        if self.stdout.isatty():
             self.stdout.write("\r" + " " * 60 + "\r", ending="")
 
 
