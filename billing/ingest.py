@@ -100,7 +100,8 @@ _NUMBERS = {
 
 
 def _text(value: Any, limit: int) -> str:
-    return "" if value is None else str(value)[:limit]
+    # PostgreSQL text cannot hold NUL: drop it rather than fail the whole batch.
+    return "" if value is None else str(value).replace("\x00", "")[:limit]
 
 
 def _time(value: Any) -> str | None:
@@ -235,7 +236,10 @@ def _merge_postgres(rows: list[Row]) -> tuple[int, set[dt.date]]:
             + ", ".join(f"{c} text" for c in COLUMNS)
             + ") ON COMMIT DELETE ROWS"
         )
-        with cursor.cursor.copy(f"COPY billing_cdr_stage ({cols}) FROM STDIN") as copy:
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY billing_cdr_stage ({cols}) FROM STDIN") as copy,
+        ):
             copy.write(_copy_text(rows))
         cursor.execute(
             f"INSERT INTO {table} ({cols}) SELECT {casts} FROM billing_cdr_stage "  # noqa: S608
@@ -552,7 +556,11 @@ def _copy_new_rows(
             cursor.execute(_KNOWN_SQL, [uuids])
             if cursor.fetchone()[1]:
                 raise _KnownRows
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            # The raw psycopg cursor: its errors are not Django's until wrapped.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+            ):
                 for at in range(0, len(raws), _PIECE):
                     copy.write(_fast_piece(raws[at : at + _PIECE], provider, owners))
             rollups_rebuild(

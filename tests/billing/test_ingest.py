@@ -165,6 +165,30 @@ def test_raw_ingest_drops_a_bad_row_and_keeps_the_others(provider, owners, team_
 
 
 @pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        ("duration", "forever", 0),  # only the COPY can tell: uuid and times are fine
+        ("billsec", "12.0", 12),
+        ("mos", "excellent", None),
+        ("hangup_cause", "NORMAL\x00CLEARING", "NORMALCLEARING"),  # no NUL in text
+        ("start_time", "2026-11-30T10:00:00+05:30", None),  # not UTC: checked path
+    ],
+)
+def test_raw_ingest_falls_back_for_a_value_the_copy_refuses(
+    provider, owners, team_a, field, value, stored
+):
+    from billing.ingest import ingest_raw_cdrs
+
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=6)
+    raws[3] = dict(raws[3], **{field: value})
+    assert ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners) == 6
+    row = Cdr.objects.get(uuid=raws[3]["uuid"])
+    if field != "start_time":
+        assert getattr(row, field) == stored
+    assert_rollups_match_raw(provider)
+
+
+@pytest.mark.parametrize(
     "text", ["tab\there", "line\nbreak", "back\\slash", "x\\Ny", "cr\rx"]
 )
 def test_raw_ingest_keeps_special_characters_exactly(provider, owners, team_a, text):
