@@ -108,7 +108,15 @@ def _time(value: Any) -> str | None:
     if not value:
         return None
     text = str(value)
-    return text if _TIME.fullmatch(text) else None
+    if not _TIME.fullmatch(text):
+        return None
+    try:
+        # The pattern admits 30 February or an offset of +99:99; a cast of one
+        # such value would fail the whole batch.
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
 
 
 def _whole(value: Any, pattern: re.Pattern[str], default: str | None) -> str | None:
@@ -467,7 +475,7 @@ def _fast_values(
 ) -> list[Any]:
     get = raw.get
     account = get("account_id") or ""
-    owner = owners.get(account)
+    owner = owners.get(account) if isinstance(account, str) else None
     return [
         str(get("uuid") or "").lower(),
         provider,

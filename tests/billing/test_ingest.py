@@ -243,3 +243,36 @@ def test_raw_ingest_of_many_pieces_escapes_only_the_odd_row(
     monkeypatch.setattr(ingest, "ingest_cdrs", checked)
     assert ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners) == 0
     assert_cause_rollups_match_raw(provider)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("start_time", "2026-13-45T10:00:00Z"),
+        ("answer_time", "2026-02-30T10:00:00Z"),
+        ("end_time", "2026-11-30T25:61:00Z"),
+        ("updated_at", "2026-11-30T10:00:00+99:99"),
+        ("duration", 10**12),
+        ("hangup_cause_code", "99999999999"),
+        ("cost", "1e400"),
+        ("cost", "99999999999"),
+        ("mos", "NaN"),
+        ("jitter", "Infinity"),
+        ("uuid", "00000000-0000-0000-0000-00000000000G"),
+        ("account_id", ["SA_X"]),
+        ("trunk_id", {"id": 1}),
+    ],
+)
+def test_one_malformed_value_never_fails_the_batch(
+    provider, owners, team_a, field, value
+):
+    """What Vobiz sends is not trusted: the odd row is normalised or dropped."""
+    from billing.ingest import ingest_raw_cdrs
+
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=6)
+    raws[3] = dict(raws[3], **{field: value})
+    written = ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners)
+    others = [r["uuid"] for i, r in enumerate(raws) if i != 3]
+    assert Cdr.objects.filter(uuid__in=others).count() == 5
+    assert written == Cdr.objects.count() in (5, 6)
+    assert_rollups_match_raw(provider)
