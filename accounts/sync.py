@@ -11,7 +11,7 @@ from accounts.audit import audit_record, snapshot
 from accounts.models import ProviderAccount, SubAccount
 from accounts.services import SUBACCOUNT_FIELDS
 from portal.provider import client_for
-from portal.sync import sync_run
+from portal.sync import parse_int, sync_run, text
 
 # Fields Vobiz owns; a difference here that the portal did not make is drift.
 MIRRORED = (
@@ -27,10 +27,13 @@ MIRRORED = (
 def _remote_fields(remote: dict[str, Any]) -> dict[str, Any]:
     permissions = remote.get("permissions") or {}
     return {
-        "name": (remote.get("name") or remote.get("auth_id") or "")[:100],
-        "description": (remote.get("description") or "")[:500],
+        "name": text(remote.get("name") or remote.get("auth_id"), 100),
+        "description": text(remote.get("description"), 500),
         "enabled": bool(remote.get("enabled", True)),
-        "rate_limit": int(remote.get("rate_limit") or 1000),
+        # The column's check allows 1 to 100,000 requests per minute.
+        "rate_limit": parse_int(
+            remote.get("rate_limit") or 1000, 1000, low=1, high=100_000
+        ),
         "permit_calls": bool(permissions.get("calls", True)),
         "permit_cdr": bool(permissions.get("cdr", True)),
     }
@@ -48,7 +51,7 @@ def sub_accounts_sync(*, provider: ProviderAccount) -> dict[str, int]:
         counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
         seen: set[str] = set()
         for remote in remotes:
-            auth_id = str(remote.get("auth_id") or "")
+            auth_id = text(remote.get("auth_id"), 40)
             if not auth_id:
                 continue
             seen.add(auth_id)
@@ -69,7 +72,7 @@ def _upsert(provider: ProviderAccount, auth_id: str, remote: dict[str, Any]) -> 
         created = SubAccount.objects.create(
             provider_account=provider,
             auth_id=auth_id,
-            remote_id=str(remote.get("id") or ""),
+            remote_id=text(remote.get("id"), 40),
             name=_free_name(provider, fields["name"], auth_id),
             synced_at=now,
             **{k: v for k, v in fields.items() if k != "name"},
@@ -99,7 +102,7 @@ def _apply(
     for key, value in drift.items():
         setattr(local, key, value)
     local.auth_id = auth_id
-    local.remote_id = str(remote.get("id") or local.remote_id)
+    local.remote_id = text(remote.get("id"), 40, local.remote_id)
     local.removed_at = None
     local.synced_at = now
     local.save()

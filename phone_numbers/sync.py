@@ -16,6 +16,7 @@ from portal.sync import (
     parse_datetime,
     parse_decimal,
     sync_run,
+    text,
     upsert_synced,
 )
 from trunks.models import Trunk
@@ -26,16 +27,16 @@ DRIFT = ("status", "account_auth_id", "trunk_remote_id")
 def _fields(
     remote: dict[str, Any], owners: dict[str, int], trunks: dict[str, int]
 ) -> dict[str, Any]:
-    account = str(remote.get("account_id") or "")
-    trunk_remote = str(remote.get("trunk_group_id") or "")
+    account = text(remote.get("account_id"), 40)
+    trunk_remote = text(remote.get("trunk_group_id"), 64)
     return {
-        "remote_id": str(remote.get("id") or ""),
-        "country": (remote.get("country") or "")[:2],
-        "region": (remote.get("region") or "")[:100],
-        "status": remote.get("status") or "active",
+        "remote_id": text(remote.get("id"), 64),
+        "country": text(remote.get("country"), 2),
+        "region": text(remote.get("region"), 100),
+        "status": text(remote.get("status"), 24, "active"),
         "setup_fee": parse_decimal(remote.get("setup_fee")),
         "monthly_fee": parse_decimal(remote.get("monthly_fee")),
-        "currency": (remote.get("currency") or "INR")[:3],
+        "currency": text(remote.get("currency"), 3, "INR"),
         "account_auth_id": account,
         "sub_account_id": owners.get(account),
         "trunk_remote_id": trunk_remote,

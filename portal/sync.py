@@ -106,14 +106,51 @@ def parse_datetime(value: Any) -> dt.datetime | None:
     return parsed
 
 
+def text(value: Any, limit: int, default: str = "") -> str:
+    """Return a remote value as text that fits a column of `limit` characters.
+
+    Numbers and other JSON become their text; NUL (which PostgreSQL text cannot
+    hold) is dropped; an empty result gives the default.
+    """
+    if value is None:
+        return default
+    cleaned = str(value).replace("\x00", "")[:limit]
+    return cleaned or default
+
+
+def parse_int(value: Any, default: int, *, low: int = 0, high: int = 2**31 - 1) -> int:
+    """Parse a whole number; junk gives the default, the rest is kept in range.
+
+    A limit outside what the column (or its check) allows is clamped to the
+    nearest bound rather than failing the whole sync.
+    """
+    try:
+        number = int(float(str(value))) if value not in (None, "") else default
+    except (ValueError, OverflowError):
+        number = default
+    return min(max(number, low), high)
+
+
+# Money columns hold 14 digits, 5 after the point.
+MONEY_LIMIT = Decimal(10) ** 9
+
+
 def parse_decimal(value: Any, default: str = "0") -> Decimal:
-    """Parse money from a number, a string or None."""
+    """Parse money from a number, a string or None.
+
+    Junk, NaN, infinities and amounts too large for a money column give the
+    default (and a warning): one odd value must not fail a whole sync.
+    """
     if value is None or value == "":
         return Decimal(default)
     try:
-        return Decimal(str(value))
+        parsed = Decimal(str(value))
     except InvalidOperation:
-        return Decimal(default)
+        parsed = Decimal("NaN")
+    if parsed.is_finite() and abs(parsed) < MONEY_LIMIT:
+        return parsed
+    logger.warning("unusable amount from Vobiz", extra={"value": str(value)[:40]})
+    return Decimal(default)
 
 
 def owner_map(provider: ProviderAccount) -> dict[str, int]:

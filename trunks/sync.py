@@ -14,7 +14,15 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import ProviderAccount, SubAccount
 from portal.provider import client_for, sub_account_client
-from portal.sync import SyncRun, owner_map, parse_datetime, sync_run, upsert_synced
+from portal.sync import (
+    SyncRun,
+    owner_map,
+    parse_datetime,
+    parse_int,
+    sync_run,
+    text,
+    upsert_synced,
+)
 from trunks.choices import HealthEventKind, TrunkStatus
 from trunks.models import (
     IpAclEntry,
@@ -41,26 +49,28 @@ TRUNK_DRIFT = (
 def trunk_fields(remote: dict[str, Any]) -> dict[str, Any]:
     """Return the portal's Trunk fields for a Vobiz trunk object."""
     return {
-        "name": (remote.get("name") or "")[:255],
-        "description": (remote.get("description") or "")[:500],
-        "domain": remote.get("trunk_domain") or "",
-        "direction": remote.get("trunk_direction") or "outbound",
-        "status": remote.get("trunk_status") or "active",
+        "name": text(remote.get("name"), 255),
+        "description": text(remote.get("description"), 500),
+        "domain": text(remote.get("trunk_domain"), 255),
+        "direction": text(remote.get("trunk_direction"), 16, "outbound"),
+        "status": text(remote.get("trunk_status"), 16, "active"),
         "enabled": bool(remote.get("enabled", True)),
         "secure": bool(remote.get("secure", False)),
-        "transport": remote.get("transport") or "udp",
-        "concurrent_calls_limit": int(remote.get("concurrent_calls_limit") or 10),
-        "cps_limit": int(remote.get("cps_limit") or 2),
-        "credential_remote_id": remote.get("credential_uuid") or "",
-        "ipacl_remote_id": remote.get("ipacl_uuid") or "",
+        "transport": text(remote.get("transport"), 8, "udp"),
+        "concurrent_calls_limit": parse_int(
+            remote.get("concurrent_calls_limit") or 10, 10
+        ),
+        "cps_limit": parse_int(remote.get("cps_limit") or 2, 2),
+        "credential_remote_id": text(remote.get("credential_uuid"), 64),
+        "ipacl_remote_id": text(remote.get("ipacl_uuid"), 64),
     }
 
 
 def credential_fields(remote: dict[str, Any]) -> dict[str, Any]:
     """Return the portal's TrunkCredential fields for a Vobiz credential."""
     return {
-        "username": (remote.get("username") or "")[:64],
-        "realm": remote.get("realm") or "",
+        "username": text(remote.get("username"), 64),
+        "realm": text(remote.get("realm"), 255),
         "enabled": bool(remote.get("enabled", True)),
     }
 
@@ -68,8 +78,8 @@ def credential_fields(remote: dict[str, Any]) -> dict[str, Any]:
 def acl_fields(remote: dict[str, Any]) -> dict[str, Any]:
     """Return the portal's IpAclEntry fields for a Vobiz IP ACL entry."""
     return {
-        "ip_address": (remote.get("ip_address") or "")[:18],
-        "description": (remote.get("description") or remote.get("name") or "")[:255],
+        "ip_address": text(remote.get("ip_address"), 18),
+        "description": text(remote.get("description") or remote.get("name"), 255),
         "enabled": bool(remote.get("enabled", True)),
     }
 
@@ -179,11 +189,11 @@ def _mirror(
     seen: set[str] = set()
     now = timezone.now()
     for remote in remotes:
-        remote_id = str(remote.get(id_key) or "")
+        remote_id = text(remote.get(id_key), 64)
         if not remote_id:
             continue
         seen.add(remote_id)
-        account = str(remote.get("account_id") or "")
+        account = text(remote.get("account_id"), 40)
         fields = {
             **to_fields(remote),
             "account_auth_id": account,
