@@ -19,6 +19,7 @@ from vobiz.errors import (
     RateLimited,
     ServerError,
     TransportError,
+    UnexpectedResponse,
     VobizError,
 )
 
@@ -190,6 +191,11 @@ def _top_total(body: Page) -> int | None:
 
 
 def _items(body: Page, key: str) -> list[Item]:
+    if key not in body:
+        # Not a list page at all (an error body with 200, another endpoint's
+        # shape): reading it as "no items" would make a sync think everything
+        # was deleted at Vobiz.
+        raise UnexpectedResponse(f"list page without {key!r}", status=200)
     items = body.get(key)
     return (
         [item for item in items if isinstance(item, dict)]

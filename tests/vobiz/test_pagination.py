@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vobiz.errors import UnexpectedResponse
 from vobiz.pagination import (
     MAX_PAGE_SIZE,
     paginate_data,
@@ -183,3 +185,25 @@ def test_sub_account_style_sends_page_and_size():
     list(paginate_sub_accounts(server))
 
     assert server.requests == [{"page": 1, "size": 100}, {"page": 2, "size": 100}]
+
+
+PAGINATORS = [
+    (paginate_items, "items"),
+    (paginate_meta_objects, "objects"),
+    (paginate_sub_accounts, "sub_accounts"),
+    (paginate_data, "data"),
+    (paginate_transactions, "transactions"),
+]
+
+
+@pytest.mark.parametrize(("paginate", "key"), PAGINATORS)
+def test_a_page_without_its_list_is_an_error_not_an_empty_list(paginate, key):
+    """Else a 200 error body would read as "everything was deleted at Vobiz"."""
+    with pytest.raises(UnexpectedResponse):
+        list(paginate(lambda params: {"message": "Something went wrong"}))
+
+
+@pytest.mark.parametrize(("paginate", "key"), PAGINATORS)
+def test_a_null_or_odd_list_is_empty_and_odd_items_are_skipped(paginate, key):
+    assert list(paginate(lambda params: {key: None})) == []
+    assert list(paginate(lambda params: {key: [1, "x", None], "total": 3})) == []
