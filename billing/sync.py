@@ -151,6 +151,7 @@ def cdrs_sync(
         deadline = time.monotonic() + (budget_seconds or float("inf"))
         total, resume = 0, None
         for index, day in enumerate(days):
+            run.report(day=day.isoformat(), done=index, days=len(days), rows=total)
             total += _sync_day(provider, day, owners, run, use_export=use_export)
             if day < today:
                 _advance(state.pk, day)

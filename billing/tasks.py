@@ -49,6 +49,9 @@ def cdrs_sync(
 
 
 @shared_task(**SYNC_TASK_OPTIONS)
-def rollups_check(self: Any, provider_id: int | None = None) -> dict[str, Any]:
-    """Repair daily rollups that disagree with the raw CDRs (nightly)."""
-    return run_sync(self, sync.rollups_check, provider_id)
+def rollups_check(
+    self: Any, provider_id: int | None = None, days: int | None = None
+) -> dict[str, Any]:
+    """Repair daily rollups that disagree with the raw CDRs (nightly: 35 days)."""
+    extra = {} if days is None else {"days": days}
+    return run_sync(self, sync.rollups_check, provider_id, **extra)

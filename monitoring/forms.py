@@ -1,4 +1,4 @@
-"""Forms for alert rules and notification channels."""
+"""Forms for alert rules, notification channels and syncs run on demand."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
-from accounts.models import SubAccount
+from accounts.models import ProviderAccount, SubAccount
 from monitoring.choices import RULE_HELP, ChannelKind, RuleKind
-from monitoring.models import AlertRule, NotificationChannel
+from monitoring.models import AlertRule, NotificationChannel, SyncKind
 from monitoring.webhooks import validate_webhook_url
 
 MAX_RECIPIENTS = 20
@@ -267,3 +267,28 @@ class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         required=True, label="Yes, delete this channel and its delivery log"
     )
+
+
+class SyncRequestForm(forms.Form):
+    """Run one sync of one account now; call records may start from a day."""
+
+    provider = forms.ModelChoiceField(
+        queryset=ProviderAccount.objects.order_by("label"), label="Account"
+    )
+    kind = forms.ChoiceField(choices=SyncKind.choices, label="What")
+    since = forms.DateField(
+        required=False,
+        label="From day",
+        help_text="Call records and the rollup check only; empty: from where the "
+        "last sync stopped.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(
+        self, *args: Any, providers: list[ProviderAccount] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if providers is not None:
+            # Accounts the page has loaded already: no query to draw the select.
+            field = self.fields["provider"]
+            field.choices = [(p.pk, p.label) for p in providers]  # type: ignore[attr-defined]

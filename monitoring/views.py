@@ -26,6 +26,7 @@ from monitoring.forms import (
     ConfirmForm,
     RuleCreateForm,
     RuleFieldsForm,
+    SyncRequestForm,
 )
 from monitoring.models import Notification
 from portal.htmx import redirect_after_write, render_page
@@ -49,7 +50,9 @@ def health(request: AuthedRequest) -> HttpResponse:
     """Show API success rates, latency, errors, breakers and sync lag (admins)."""
     window = request.GET.get("window", "1h")
     data = selectors.api_health(user=request.user, window=window)
-    context = _context(request, "health", **data)
+    providers = [breaker.provider for breaker in data["breakers"]]
+    form = SyncRequestForm(providers=providers)
+    context = _context(request, "health", sync_form=form, **data)
     return render_page(request, "monitoring/health.html", context, partial="stats")
 
 
@@ -60,6 +63,40 @@ def apicall_list(request: AuthedRequest) -> HttpResponse:
     page = keyset_page(filterset.qs, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     context = _context(request, "requests", filter=filterset, page=page)
     return render_page(request, "monitoring/apicall_list.html", context, partial="rows")
+
+
+@require_POST
+def sync_request(request: AuthedRequest) -> HttpResponse:
+    """Queue one sync now, or a call-record backfill from a day (admins)."""
+    require_admin(request.user)
+    form = SyncRequestForm(request.POST)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {errors[0]}" if label else str(errors[0]))
+        return redirect("monitoring:health")
+    try:
+        message = services.sync_request(actor=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, message)
+    return redirect("monitoring:health")
+
+
+@require_GET
+def sync_status(request: AuthedRequest) -> HttpResponse:
+    """The syncs card alone: htmx polls it while a sync runs or waits (admins)."""
+    require_admin(request.user)
+    syncs = selectors.sync_states()
+    context = {
+        "syncs": syncs,
+        "syncs_busy": any(view.busy for view in syncs),
+        "sync_form": SyncRequestForm(),
+    }
+    response = render(request, "monitoring/includes/sync_card.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 # --- alerts and rules ---------------------------------------------------------

@@ -34,6 +34,29 @@ def lease_key(provider: ProviderAccount, kind: str) -> str:
     return f"sync-lease:{provider.pk}:{kind}"
 
 
+def queued_key(provider_id: int, kind: str) -> str:
+    """Return the cache key that says an admin queued this sync (until it starts)."""
+    return f"sync-queued:{provider_id}:{kind}"
+
+
+def progress_key(provider_id: int, kind: str) -> str:
+    """Return the cache key of a running sync's progress."""
+    return f"sync-progress:{provider_id}:{kind}"
+
+
+# How long a queued sync shows as queued if no worker ever picks it up.
+QUEUED_SECONDS = 600
+
+
+def sync_activity(provider: ProviderAccount, kind: str) -> dict[str, Any]:
+    """Say whether a sync is running (with its progress) or queued, from the cache."""
+    if cache.get(lease_key(provider, kind)) is not None:
+        progress = cache.get(progress_key(provider.pk, kind)) or {}
+        return {"running": True, "queued": False, "progress": progress}
+    queued = cache.get(queued_key(provider.pk, kind)) is not None
+    return {"running": False, "queued": queued, "progress": {}}
+
+
 class SyncRun:
     """One run of a sync: its summary and the lease it must keep alive.
 
@@ -41,10 +64,16 @@ class SyncRun:
     worker killed mid-run blocks the next run for a minute or two, not for hours.
     """
 
-    def __init__(self, key: str, token: str) -> None:
+    def __init__(self, key: str, token: str, progress: str = "") -> None:
         self.key = key
         self.token = token
+        self.progress = progress
         self.summary: dict[str, Any] = {}
+
+    def report(self, **progress: Any) -> None:
+        """Publish how far the run is, for the API health page (cache only)."""
+        if self.progress:
+            cache.set(self.progress, progress, settings.SYNC_LEASE_SECONDS)
 
     def heartbeat(self) -> None:
         """Extend the lease; raise SyncBusy if another run has taken it over."""
@@ -66,10 +95,13 @@ def sync_run(provider: ProviderAccount, kind: str) -> Iterator[SyncRun]:
     """
     from monitoring.models import SyncState
 
-    run = SyncRun(lease_key(provider, kind), uuid.uuid4().hex)
+    run = SyncRun(
+        lease_key(provider, kind), uuid.uuid4().hex, progress_key(provider.pk, kind)
+    )
     # cache.add is atomic in Redis (SET NX): exactly one run gets the lease.
     if not cache.add(run.key, run.token, settings.SYNC_LEASE_SECONDS):
         raise SyncBusy(f"{kind} sync of {provider.auth_id} is already running")
+    cache.delete(queued_key(provider.pk, kind))
     state, _ = SyncState.objects.get_or_create(provider_account=provider, kind=kind)
     SyncState.objects.filter(pk=state.pk).update(last_started_at=timezone.now())
     try:
@@ -86,6 +118,7 @@ def sync_run(provider: ProviderAccount, kind: str) -> Iterator[SyncRun]:
         )
         logger.info("sync finished", extra={"kind": kind, "summary": run.summary})
     finally:
+        cache.delete(run.progress)
         run.release()
 
 

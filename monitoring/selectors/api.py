@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -27,6 +28,7 @@ from monitoring.filters import ApiCallFilter
 from monitoring.models import ApiCall, SyncState, SyntheticCheck
 from monitoring.selectors.common import AnyUser, Filters
 from portal.provider import breaker_for
+from portal.sync import sync_activity
 
 WINDOWS = {"1h": dt.timedelta(hours=1), "24h": dt.timedelta(hours=24)}
 # Rows read for percentiles where the database cannot compute them (SQLite):
@@ -296,6 +298,15 @@ class SyncView:
     def tone(self) -> str:
         return "red" if self.failing else ("amber" if self.stale else "green")
 
+    @cached_property
+    def activity(self) -> dict[str, Any]:
+        """Running (with progress) or queued right now, from the cache."""
+        return sync_activity(self.state.provider_account, self.state.kind)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.activity["running"] or self.activity["queued"])
+
 
 def sync_states(*, now: dt.datetime | None = None) -> list[SyncView]:
     """Return each sync's last success and lag, for every provider account."""
@@ -319,6 +330,7 @@ def api_health(*, user: AnyUser, window: str = "1h") -> dict[str, Any]:
     until = timezone.now()
     since = until - WINDOWS.get(window, WINDOWS["1h"])
     stats = endpoint_stats(since=since, until=until)
+    syncs = sync_states(now=until)
     return {
         "window": window if window in WINDOWS else "1h",
         "since": since,
@@ -326,7 +338,8 @@ def api_health(*, user: AnyUser, window: str = "1h") -> dict[str, Any]:
         "totals": totals_of(stats),
         "errors": errors_by_code(since=since, until=until),
         "breakers": breaker_states(),
-        "syncs": sync_states(now=until),
+        "syncs": syncs,
+        "syncs_busy": any(view.busy for view in syncs),
     }
 
 

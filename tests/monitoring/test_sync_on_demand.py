@@ -1,0 +1,175 @@
+"""Syncs on demand from the API health page: queue, refuse doubles, show progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from monitoring import services
+from monitoring.models import SyncState
+from portal.sync import lease_key, progress_key, queued_key, sync_run
+
+pytestmark = pytest.mark.django_db
+
+HEALTH = reverse("monitoring:health")
+RUN = reverse("monitoring:sync_request")
+STATUS = reverse("monitoring:sync_status")
+
+
+@pytest.fixture(autouse=True)
+def _clean_sync_keys(provider):
+    keys = [
+        key(provider.pk, kind)
+        for key in (queued_key, progress_key)
+        for kind in services.SYNC_TASKS
+    ]
+    keys += [lease_key(provider, kind) for kind in services.SYNC_TASKS]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Record the tasks a request sends (there is no broker in these tests)."""
+    calls = []
+    monkeypatch.setattr(
+        services, "_send_sync", lambda *args: calls.append(args), raising=True
+    )
+    return calls
+
+
+@pytest.fixture
+def cdr_state(provider):
+    return SyncState.objects.create(
+        provider_account=provider,
+        kind="cdrs",
+        last_success_at=timezone.now() - dt.timedelta(minutes=3),
+    )
+
+
+def today():
+    return timezone.now().astimezone(dt.UTC).date()
+
+
+def test_a_request_queues_the_task_after_commit_and_is_audited(
+    provider, admin_user, sent, django_capture_on_commit_callbacks
+):
+    since = today() - dt.timedelta(days=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.sync_request(
+            actor=admin_user, provider=provider, kind="cdrs", since=since
+        )
+    assert sent == [(provider.pk, "cdrs", since)]
+    assert "queued" in message
+    event = AuditEvent.objects.get(action="sync.requested")
+    assert event.after == {"kind": "cdrs", "since": since.isoformat()}
+    with pytest.raises(ValidationError, match="already queued"):
+        services.sync_request(actor=admin_user, provider=provider, kind="cdrs")
+
+
+def test_a_running_sync_is_not_queued_again(provider, admin_user, sent):
+    with sync_run(provider, "balance"), pytest.raises(ValidationError, match="running"):
+        services.sync_request(actor=admin_user, provider=provider, kind="balance")
+    assert sent == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "since", "message"),
+    [
+        ("everything", None, "no such sync"),
+        ("balance", -3, "Only call records"),
+        ("cdrs", 2, "in the future"),
+        ("cdrs", -401, "within the last 400 days"),
+    ],
+)
+def test_bad_requests_are_refused_and_change_nothing(
+    provider, admin_user, sent, kind, since, message
+):
+    day = today() + dt.timedelta(days=since) if since is not None else None
+    with pytest.raises(ValidationError, match=message):
+        services.sync_request(actor=admin_user, provider=provider, kind=kind, since=day)
+    assert sent == [] and not AuditEvent.objects.filter(action="sync.requested")
+    assert cache.get(queued_key(provider.pk, kind)) is None
+
+
+def test_only_admins_may_ask(provider, finance_user, sent):
+    with pytest.raises(PermissionDenied):
+        services.sync_request(actor=finance_user, provider=provider, kind="balance")
+
+
+def test_the_page_posts_and_shows_the_queued_sync(
+    as_admin, provider, cdr_state, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_admin.post(
+            RUN, {"provider": provider.pk, "kind": "cdrs"}, follow=True
+        )
+    assert sent == [(provider.pk, "cdrs", None)]
+    page = response.content.decode()
+    assert "Call records sync of" in page and "queued" in page
+    assert 'hx-trigger="every 2s"' in page  # the card polls while a sync waits
+
+
+def test_a_bad_day_from_the_form_is_a_message_not_a_sync(as_admin, provider, sent):
+    response = as_admin.post(
+        RUN,
+        {"provider": provider.pk, "kind": "cdrs", "since": "31-31-2026"},
+        follow=True,
+    )
+    assert "From day:" in response.content.decode()
+    assert sent == []
+
+
+def test_the_card_shows_progress_and_stops_polling_when_done(
+    as_admin, provider, cdr_state
+):
+    with sync_run(provider, "cdrs") as run:
+        run.report(day="2026-11-14", done=13, days=31, rows=23_400)
+        running = as_admin.get(STATUS).content.decode()
+    assert "day 14 of 31 (2026-11-14), 23,400 rows so far" in running
+    assert 'hx-trigger="every 2s"' in running and "Sync now" not in running
+    idle = as_admin.get(STATUS).content.decode()
+    assert "every 2s" not in idle and "Sync now" in idle
+    assert cache.get(progress_key(provider.pk, "cdrs")) is None
+
+
+def test_a_started_run_clears_its_queued_mark(provider, admin_user, sent):
+    services.sync_request(actor=admin_user, provider=provider, kind="balance")
+    assert cache.get(queued_key(provider.pk, "balance")) is not None
+    with sync_run(provider, "balance"):
+        assert cache.get(queued_key(provider.pk, "balance")) is None
+
+
+@pytest.mark.parametrize("who", ["as_finance", "as_lead_a"])
+def test_others_may_neither_ask_nor_watch(request, who, provider, sent):
+    client = request.getfixturevalue(who)
+    assert (
+        client.post(RUN, {"provider": provider.pk, "kind": "balance"}).status_code
+        == 403
+    )
+    assert client.get(STATUS).status_code == 403
+    assert sent == []
+
+
+def test_the_cdr_sync_reports_each_day(sim, sim_provider, monkeypatch):
+    from billing import sync as billing_sync
+
+    seen = []
+    original = billing_sync._sync_day
+
+    def spy(provider, day, owners, run, *, use_export):
+        seen.append(cache.get(progress_key(provider.pk, "cdrs")))
+        return original(provider, day, owners, run, use_export=use_export)
+
+    monkeypatch.setattr(billing_sync, "_sync_day", spy)
+    billing_sync.cdrs_sync(provider=sim_provider, since=today() - dt.timedelta(days=2))
+    assert [p["done"] for p in seen] == [0, 1, 2]
+    assert seen[0]["rows"] == 0 and seen[-1]["rows"] > 0 and seen[0]["days"] == 3
+    assert cache.get(progress_key(sim_provider.pk, "cdrs")) is None
