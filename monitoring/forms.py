@@ -273,7 +273,9 @@ class SyncRequestForm(forms.Form):
     """Run one sync of one account now; call records may start from a day."""
 
     provider = forms.ModelChoiceField(
-        queryset=ProviderAccount.objects.order_by("label"), label="Account"
+        queryset=ProviderAccount.objects.order_by("label"),
+        label="Account",
+        empty_label=None,
     )
     kind = forms.ChoiceField(choices=SyncKind.choices, label="What")
     since = forms.DateField(

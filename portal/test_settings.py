@@ -23,5 +23,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 SECURE_HSTS_SECONDS = 0
 CELERY_TASK_ALWAYS_EAGER = False
+if not REDIS_URL:  # noqa: F405
+    # One memory per test process: parallel test processes never share keys.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STATIC_ROOT = VAR_DIR / "test-static"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,11 @@ PROBE = (
 
 def run_settings(tmp_path, **env):
     """Import the settings in a clean process with only the given variables."""
+    return run_code(tmp_path, PROBE, **env)
+
+
+def run_code(tmp_path, code, **env):
+    """Run `code` in a clean process with only the given variables."""
     base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
     # An empty .env in another directory must not leak in: run from tmp_path with
     # the project on sys.path; settings read .env from the project root, so pass
@@ -37,7 +43,7 @@ def run_settings(tmp_path, **env):
         base[name] = ""
     base.update(env)
     return subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=base,
         capture_output=True,
@@ -72,9 +78,29 @@ def test_debug_is_off_by_default_and_sqlite_and_filesystem_broker_are_defaults(
     assert result.returncode == 0, result.stderr
     engine, cache, broker, debug = result.stdout.split()
     assert engine.endswith("sqlite3")
-    assert cache.endswith("LocMemCache")
+    assert cache.endswith("FileBasedCache")
     assert broker == "filesystem"
     assert debug == "False"
+
+
+def test_without_redis_separate_processes_share_the_cache(tmp_path):
+    """The web server, the worker and beat see one breaker, lease and progress."""
+    key = f"share-{uuid.uuid4().hex}"
+    setup = (
+        "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings';"
+        "django.setup(); from django.core.cache import cache;"
+    )
+    env = {"SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEYS": fernet_key()}
+    write = run_code(tmp_path, setup + f"cache.add({key!r}, 'lease', 30)", **env)
+    assert write.returncode == 0, write.stderr
+    read = run_code(
+        tmp_path,
+        setup + f"print(cache.get({key!r})); print(cache.add({key!r}, 'x', 30));"
+        f"cache.delete({key!r})",
+        **env,
+    )
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.split() == ["lease", "False"]
 
 
 def test_redis_url_selects_redis_for_cache_and_broker(tmp_path):
