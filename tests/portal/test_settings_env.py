@@ -87,7 +87,7 @@ def test_without_redis_separate_processes_share_the_cache(tmp_path):
     """The web server, the worker and beat see one breaker, lease and progress."""
     key = f"share-{uuid.uuid4().hex}"
     setup = (
-        "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings';"
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings';"
         "django.setup(); from django.core.cache import cache;"
     )
     env = {"SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEYS": fernet_key()}
