@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from billing import sync
+from portal.sync import mark_queued
 from portal.tasks import SYNC_TASK_OPTIONS, providers, run_sync
 
 
@@ -44,6 +45,8 @@ def cdrs_sync(
     for provider in providers(provider_id):
         result = results.get(provider.auth_id)
         if isinstance(result, dict) and result.get("resume_from"):
+            # Shown as queued on the API health page until the slice starts.
+            mark_queued(provider.pk, "cdrs")
             cdrs_sync.delay(provider.pk, result["resume_from"])
     return results
 

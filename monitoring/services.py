@@ -46,7 +46,7 @@ from monitoring.models import (
     SyntheticCheck,
 )
 from monitoring.webhooks import validate_webhook_url
-from portal.sync import QUEUED_SECONDS, queued_key, sync_activity
+from portal.sync import mark_queued, sync_activity
 
 logger = logging.getLogger("monitoring.alerts")
 
@@ -485,7 +485,7 @@ def sync_request(
         raise ValidationError(
             f"The {label.lower()} sync of {provider.label} is already queued."
         )
-    cache.set(queued_key(provider.pk, kind), timezone.now().isoformat(), QUEUED_SECONDS)
+    mark_queued(provider.pk, kind)
     transaction.on_commit(lambda: _send_sync(provider.pk, kind, since))
     audit_record(
         actor=actor,

@@ -48,6 +48,11 @@ def progress_key(provider_id: int, kind: str) -> str:
 QUEUED_SECONDS = 600
 
 
+def mark_queued(provider_id: int, kind: str) -> None:
+    """Say a sync was queued; `sync_run` clears it when the run starts."""
+    cache.set(queued_key(provider_id, kind), timezone.now().isoformat(), QUEUED_SECONDS)
+
+
 def sync_activity(provider: ProviderAccount, kind: str) -> dict[str, Any]:
     """Say whether a sync is running (with its progress) or queued, from the cache."""
     if cache.get(lease_key(provider, kind)) is not None:

@@ -173,3 +173,17 @@ def test_the_cdr_sync_reports_each_day(sim, sim_provider, monkeypatch):
     assert [p["done"] for p in seen] == [0, 1, 2]
     assert seen[0]["rows"] == 0 and seen[-1]["rows"] > 0 and seen[0]["days"] == 3
     assert cache.get(progress_key(sim_provider.pk, "cdrs")) is None
+
+
+def test_a_backfill_slice_that_queues_the_next_shows_it_queued(provider, monkeypatch):
+    from billing import tasks as billing_tasks
+
+    def one_slice(*, provider, since=None, budget_seconds=None):
+        return {"rows": 10, "resume_from": "2026-11-20"}
+
+    queued = []
+    monkeypatch.setattr(billing_tasks.sync, "cdrs_sync", one_slice)
+    monkeypatch.setattr(billing_tasks.cdrs_sync, "delay", lambda *a: queued.append(a))
+    billing_tasks.cdrs_sync.run(provider.pk)
+    assert queued == [(provider.pk, "2026-11-20")]
+    assert cache.get(queued_key(provider.pk, "cdrs")) is not None
