@@ -25,7 +25,14 @@ from billing.models import (
     Transaction,
 )
 from portal.provider import client_for
-from portal.sync import SyncRun, owner_map, parse_datetime, parse_decimal, sync_run
+from portal.sync import (
+    SyncRun,
+    owner_map,
+    parse_datetime,
+    parse_decimal,
+    sync_run,
+    text,
+)
 
 Progress = Callable[[dt.date, int], None]
 CENT_THOUSANDTH = Decimal("0.00001")  # the precision of every money column
@@ -39,7 +46,7 @@ def balance_snapshot(*, provider: ProviderAccount) -> BalanceSnapshot:
         snapshot = BalanceSnapshot.objects.create(
             provider_account=provider,
             taken_at=timezone.now(),
-            currency=str(remote.get("currency") or provider.currency)[:3],
+            currency=text(remote.get("currency"), 3, provider.currency),
             balance=parse_decimal(remote.get("balance")),
             available_balance=parse_decimal(
                 remote.get("available_balance", remote.get("balance"))
@@ -47,10 +54,10 @@ def balance_snapshot(*, provider: ProviderAccount) -> BalanceSnapshot:
             reserved_funds=parse_decimal(remote.get("reserved_funds")),
             promotional_balance=parse_decimal(remote.get("promotional_balance")),
             credit_limit=parse_decimal(remote.get("credit_limit")),
-            credit_limit_type=str(remote.get("credit_limit_type") or "")[:8],
+            credit_limit_type=text(remote.get("credit_limit_type"), 8),
             is_postpaid=bool(remote.get("is_postpaid", False)),
             low_balance_threshold=parse_decimal(remote.get("low_balance_threshold")),
-            status=str(remote.get("status") or "")[:16],
+            status=text(remote.get("status"), 16),
         )
         summary["balance"] = str(snapshot.balance)
     return snapshot
@@ -60,14 +67,14 @@ def _transaction(provider: ProviderAccount, raw: dict[str, Any]) -> Transaction:
     created = parse_datetime(raw.get("created_at")) or timezone.now()
     return Transaction(
         provider_account=provider,
-        remote_id=str(raw.get("id"))[:80],
-        type=str(raw.get("type") or "")[:16],
+        remote_id=text(raw.get("id"), 80),
+        type=text(raw.get("type"), 16),
         amount=parse_decimal(raw.get("amount")),
-        currency=str(raw.get("currency") or provider.currency)[:3],
-        description=str(raw.get("description") or "")[:500],
-        reference=str(raw.get("reference") or "")[:120],
-        reference_type=str(raw.get("reference_type") or "")[:32],
-        status=str(raw.get("status") or "")[:16],
+        currency=text(raw.get("currency"), 3, provider.currency),
+        description=text(raw.get("description"), 500),
+        reference=text(raw.get("reference"), 120),
+        reference_type=text(raw.get("reference_type"), 32),
+        status=text(raw.get("status"), 16),
         processed_at=parse_datetime(raw.get("processed_at")),
         remote_created_at=created,
     )
@@ -88,7 +95,7 @@ def transactions_sync(*, provider: ProviderAccount) -> dict[str, int]:
         summary = run.summary
         seen = written = 0
         for chunk in _chunks(client_for(provider).iter_transactions(), 100):
-            ids = [str(raw.get("id")) for raw in chunk if raw.get("id")]
+            ids = [text(raw.get("id"), 80) for raw in chunk if raw.get("id")]
             known = set(
                 Transaction.objects.filter(remote_id__in=ids).values_list(
                     "remote_id", flat=True

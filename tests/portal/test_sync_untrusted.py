@@ -101,3 +101,30 @@ def test_a_sub_account_with_odd_values_does_not_fail_the_sync(provider, monkeypa
     odd = SubAccount.objects.get(auth_id="SA_ODD00001")
     assert odd.name == "404" and odd.rate_limit == 100_000 and len(odd.remote_id) == 40
     assert SubAccount.objects.get(auth_id="SA_ODD00002").rate_limit == 1000
+
+
+def test_odd_ledger_rows_and_balance_are_stored(provider, monkeypatch):
+    from billing.models import BalanceSnapshot, Transaction
+    from billing.sync import balance_snapshot, transactions_sync
+
+    ledger = [
+        {"id": 1, "type": "debit", "amount": "12.5", "description": "ok"},
+        {"id": "t-2", "type": "x" * 40, "amount": "NaN", "currency": 356,
+         "description": "nul\x00inside", "created_at": "2026-02-30T10:00:00Z"},
+        {"id": None, "amount": "1"},  # no id: skipped
+    ]  # fmt: skip
+
+    class Client:
+        def iter_transactions(self):
+            return iter(ledger)
+
+        def get_balance(self, currency):
+            return {"balance": "Infinity", "currency": None, "status": "s" * 40}
+
+    monkeypatch.setattr("billing.sync.client_for", lambda provider: Client())
+    assert transactions_sync(provider=provider) == {"seen": 3, "new": 2}
+    odd = Transaction.objects.get(remote_id="t-2")
+    assert odd.description == "nulinside" and odd.amount == 0 and odd.currency == "356"
+    snapshot = balance_snapshot(provider=provider)
+    assert snapshot.balance == 0 and snapshot.currency == provider.currency
+    assert BalanceSnapshot.objects.get().status == "s" * 16
