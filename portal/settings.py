@@ -165,6 +165,9 @@ else:
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "KEY_PREFIX": (env.str("CACHE_KEY_PREFIX", default="") or "portal"),
+            # Above 300 entries Django would cull a third of them at random,
+            # leases and breaker state included.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     }
 
