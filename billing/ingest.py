@@ -115,8 +115,31 @@ def _time(value: Any) -> str | None:
         # such value would fail the whole batch.
         dt.datetime.fromisoformat(text)
     except ValueError:
-        return None
+        return _next_midnight(text)
     return text
+
+
+_END_OF_DAY = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ]24:00(?::00(?:\.0{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def _next_midnight(text: str) -> str | None:
+    """Write ISO 8601's end of day (24:00) as the next day's 00:00, else None.
+
+    PostgreSQL reads 24:00 but Python does not, and the rollups need the day
+    the call really belongs to.
+    """
+    match = _END_OF_DAY.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(match[1]) + dt.timedelta(days=1)
+        written = f"{day.isoformat()}T00:00:00{match[2] or ''}"
+        dt.datetime.fromisoformat(written)
+    except ValueError:
+        return None
+    return written
 
 
 def _whole(value: Any, pattern: re.Pattern[str], default: str | None) -> str | None:
@@ -542,7 +565,12 @@ def _fast_piece(
 
 def _utc_day(raw: Mapping[str, Any]) -> str | None:
     start = raw.get("start_time")
-    if isinstance(start, str) and start.endswith(_UTC_SUFFIXES) and len(start) >= 20:
+    if (
+        isinstance(start, str)
+        and start.endswith(_UTC_SUFFIXES)
+        and len(start) >= 20
+        and start[11:13] != "24"  # 24:00 is the next day: the checked path says so
+    ):
         return start[:10]
     return None
 

@@ -276,3 +276,19 @@ def test_one_malformed_value_never_fails_the_batch(
     assert Cdr.objects.filter(uuid__in=others).count() == 5
     assert written == Cdr.objects.count() in (5, 6)
     assert_rollups_match_raw(provider)
+
+
+@pytest.mark.parametrize("written", ["T24:00:00Z", "T24:00Z", " 24:00:00.000+00:00"])
+def test_the_end_of_a_day_counts_for_the_next_day(provider, owners, team_a, written):
+    """ISO 8601's 24:00 is the next day's 00:00, for the row and for the rollups."""
+    from billing.ingest import ingest_raw_cdrs
+
+    raws = cdr_batch(account_ids=[team_a.auth_id], days=1, per_day=3)
+    day = raws[0]["start_time"][:10]
+    raws[1] = dict(raws[1], start_time=f"{day}{written}", answer_time=None)
+    assert ingest_raw_cdrs(provider_id=provider.pk, raws=raws, owners=owners) == 3
+    start = Cdr.objects.get(uuid=raws[1]["uuid"]).start_time
+    next_day = dt.date.fromisoformat(day) + dt.timedelta(days=1)
+    assert start == dt.datetime.combine(next_day, dt.time.min, tzinfo=dt.UTC)
+    assert_rollups_match_raw(provider)
+    assert CdrDailyRollup.objects.filter(day=next_day).exists()
