@@ -74,3 +74,30 @@ def test_a_lead_sees_the_badge_and_marks_notifications_read(login, lead_a, team_
     page.get_by_role("button", name="Mark all as read").click()
     expect(page.locator("#unread-count")).to_have_count(0)
     assert Notification.objects.get().read_at is not None
+
+
+def test_the_sync_card_follows_a_running_sync_without_a_reload(
+    login, live_server, admin_user, provider
+):
+    """htmx polls the card while the sync runs and stops once it is done."""
+    import datetime as dt
+
+    from monitoring.models import SyncState
+    from portal.sync import sync_run
+
+    SyncState.objects.create(
+        provider_account=provider,
+        kind="cdrs",
+        last_success_at=timezone.now() - dt.timedelta(minutes=3),
+    )
+    page = login(admin_user)
+    card = page.locator("#sync-card")
+    with sync_run(provider, "cdrs") as run:
+        run.report(day="2026-11-14", done=0, days=3, rows=0)
+        page.goto(f"{live_server.url}/monitoring/")
+        expect(card).to_contain_text("day 1 of 3 (2026-11-14)")
+        run.report(day="2026-11-15", done=1, days=3, rows=5000)
+        expect(card).to_contain_text("day 2 of 3 (2026-11-15), 5,000 rows so far")
+    done = card.get_by_role("button", name=re.compile("Sync now"))
+    expect(done).to_be_visible()
+    expect(card).not_to_have_attribute("hx-trigger", re.compile("every"))
