@@ -101,3 +101,35 @@ def test_the_sync_card_follows_a_running_sync_without_a_reload(
     done = card.get_by_role("button", name=re.compile("Sync now"))
     expect(done).to_be_visible()
     expect(card).not_to_have_attribute("hx-trigger", re.compile("every"))
+
+
+def test_every_page_an_admin_reaches_fits_a_phone(
+    login, live_server, admin_user, provider
+):
+    """UX: usable on a phone; wide tables scroll inside their card, not the page."""
+    import datetime as dt
+
+    from monitoring.models import SyncState
+
+    for kind in ("balance", "cdrs", "trunks"):
+        SyncState.objects.create(
+            provider_account=provider,
+            kind=kind,
+            last_success_at=timezone.now() - dt.timedelta(minutes=3),
+        )
+    api_calls(provider, 3)
+    page = login(admin_user)
+    page.set_viewport_size({"width": 390, "height": 844})
+    links = "els => els.map(e => e.getAttribute('href'))"
+    urls = set(page.eval_on_selector_all("nav a", links))
+    for url in sorted(urls):
+        page.goto(f"{live_server.url}{url}")
+        urls |= set(page.eval_on_selector_all(".tabs a", links))
+    wide = []
+    for url in sorted(u for u in urls if u and u.startswith("/")):
+        page.goto(f"{live_server.url}{url}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide.append(f"{url}: {width}px")
+    assert len(urls) > 15
+    assert not wide, wide
