@@ -14,6 +14,7 @@ from phone_numbers.choices import PurchaseStatus
 from phone_numbers.errors import explain
 from phone_numbers.models import NumberPurchase, PhoneNumber
 from phone_numbers.services.lease import Run, save_row
+from portal.sync import text
 from trunks.models import Trunk
 from vobiz.errors import VobizError
 
@@ -84,8 +85,8 @@ def _record_number(
         number.trunk_remote_id = trunk.remote_id if trunk else ""
         number.status = "active"
         number.country = number_request.country
-        number.region = str(remote.get("region") or number.region or "")[:100]
-        number.remote_id = str(remote.get("id") or number.remote_id or "")[:64]
+        number.region = text(remote.get("region"), 100, number.region or "")
+        number.remote_id = text(remote.get("id"), 64, number.remote_id or "")
         number.setup_fee = purchase.setup_fee or Decimal(0)
         number.monthly_fee = purchase.monthly_fee or Decimal(0)
         number.currency = purchase.currency or "INR"

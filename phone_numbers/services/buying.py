@@ -25,7 +25,7 @@ from phone_numbers.services.requests import (
     new_idempotency_key,
     offer_from,
 )
-from portal.sync import parse_datetime, parse_decimal
+from portal.sync import parse_datetime, parse_decimal, text
 from vobiz.errors import InsufficientBalance, NotFound, ServerError, VobizError
 
 SUBSTITUTIONS = 3
@@ -209,7 +209,7 @@ def _record_bought(run: Run, purchase: NumberPurchase, remote: dict[str, Any]) -
             bought_at=parse_datetime(remote.get("purchased_at")) or timezone.now(),
             setup_fee=setup,
             monthly_fee=monthly,
-            currency=str(remote.get("currency") or purchase.currency or "INR")[:3],
+            currency=text(remote.get("currency"), 3, purchase.currency or "INR"),
             reason="",
         )
         audit_record(

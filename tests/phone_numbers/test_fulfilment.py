@@ -427,3 +427,26 @@ def test_stalled_requests_are_found_again(world, approve):
         updated_at=timezone.now() - fulfilment.STALLED_AFTER * 2
     )
     assert fulfilment.number_requests_stalled() == [number_request.pk]
+
+
+def test_odd_values_in_the_purchase_answer_do_not_strand_a_bought_number(
+    world, approve, no_backoff, monkeypatch
+):
+    """The number is sold by then: its local row must be written whatever comes."""
+    from vobiz.client import VobizClient
+
+    original = VobizClient.purchase_number
+
+    def odd_answer(self, e164, idempotency_key, **kwargs):
+        reply = dict(original(self, e164, idempotency_key, **kwargs))
+        reply.update(region="Del\x00hi" * 40, id="9" * 100, currency=356)
+        return reply
+
+    monkeypatch.setattr(VobizClient, "purchase_number", odd_answer)
+    number_request = approve(quantity=1)
+    assert number_request_fulfil(request_id=number_request.pk)["done"] == 1
+    (e164,) = bought(number_request)
+    local = PhoneNumber.objects.get(e164=e164)
+    assert local.region.startswith("DelhiDelhi") and len(local.region) == 100
+    assert len(local.remote_id) == 64
+    assert NumberPurchase.objects.get(request=number_request).currency == "356"
