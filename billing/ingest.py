@@ -25,6 +25,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from billing.models import Cdr, CdrCauseRollup, CdrDailyRollup
+from portal.sync import text
 
 # Column order of a row; the same order is used for COPY and the merge.
 COLUMNS = (
@@ -99,11 +100,6 @@ _NUMBERS = {
 }
 
 
-def _text(value: Any, limit: int) -> str:
-    # PostgreSQL text cannot hold NUL: drop it rather than fail the whole batch.
-    return "" if value is None else str(value).replace("\x00", "")[:limit]
-
-
 def _time(value: Any) -> str | None:
     if not value:
         return None
@@ -174,7 +170,7 @@ def parse_cdr(
     start = _time(raw.get("start_time"))
     if start is None or not _UUID.fullmatch(call_uuid):
         return None
-    account = _text(raw.get("account_id"), 40)
+    account = text(raw.get("account_id"), 40)
     owner = owners.get(account)
     cost = raw.get("total_cost", raw.get("cost"))
     return (
@@ -185,17 +181,17 @@ def parse_cdr(
         start,
         _time(raw.get("answer_time")),
         _time(raw.get("end_time")),
-        _text(raw.get("call_direction"), 8),
-        _text(raw.get("caller_id_number"), 32),
-        _text(raw.get("destination_number"), 32),
+        text(raw.get("call_direction"), 8),
+        text(raw.get("caller_id_number"), 32),
+        text(raw.get("destination_number"), 32),
         _whole(raw.get("duration"), _COUNT, "0"),
         _whole(raw.get("billsec"), _COUNT, "0"),
-        _text(raw.get("hangup_cause"), 48),
+        text(raw.get("hangup_cause"), 48),
         _whole(raw.get("hangup_cause_code"), _INTEGER, None),
-        _text(raw.get("hangup_source"), 16),
+        text(raw.get("hangup_source"), 16),
         _number(cost, "0", 9),
-        _text(raw.get("currency"), 3),
-        _text(raw.get("trunk_id"), 64),
+        text(raw.get("currency"), 3),
+        text(raw.get("trunk_id"), 64),
         _whole(raw.get("ring_time"), _COUNT, "0"),
         _number(raw.get("mos"), None, 2),
         _number(raw.get("packet_loss"), None, 3),

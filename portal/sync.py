@@ -69,7 +69,7 @@ class SyncRun:
     worker killed mid-run blocks the next run for a minute or two, not for hours.
     """
 
-    def __init__(self, key: str, token: str, progress: str = "") -> None:
+    def __init__(self, key: str, token: str, progress: str) -> None:
         self.key = key
         self.token = token
         self.progress = progress
@@ -77,8 +77,7 @@ class SyncRun:
 
     def report(self, **progress: Any) -> None:
         """Publish how far the run is, for the API health page (cache only)."""
-        if self.progress:
-            cache.set(self.progress, progress, settings.SYNC_LEASE_SECONDS)
+        cache.set(self.progress, progress, settings.SYNC_LEASE_SECONDS)
 
     def heartbeat(self) -> None:
         """Extend the lease; raise SyncBusy if another run has taken it over."""

@@ -34,6 +34,7 @@ from vobiz.resources import (
 from vobiz.resources.billing import (
     ACCOUNT_TTL,
     BALANCE_TTL,
+    ME,
     Account,
     Balance,
     Cdr,
@@ -83,7 +84,6 @@ LOGIN = "/auth/login"
 REFRESH = "/auth/refresh"
 ROTATE = "/auth-token/rotate"
 CHANGE_PASSWORD = "/auth/change-password"  # noqa: S105 (a path, not a secret)
-ME = "/auth/me"
 
 
 class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods):
