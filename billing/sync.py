@@ -209,8 +209,14 @@ def _advance(state_id: int, day: dt.date) -> None:
             state.save(update_fields=["watermark"])
 
 
-def rollups_check(*, provider: ProviderAccount, days: int = 35) -> dict[str, Any]:
-    """Rebuild the rollups of recent days that disagree with the raw CDRs.
+# Days the rollup check looks back when no first day is given (the nightly run).
+ROLLUP_CHECK_DAYS = 35
+
+
+def rollups_check(
+    *, provider: ProviderAccount, since: dt.date | None = None
+) -> dict[str, Any]:
+    """Rebuild the rollups of days from `since` that disagree with the raw CDRs.
 
     A day is rebuilt when its call count or cost in the daily rollup, or its
     call count in the hangup-cause rollup, differs from the raw rows' (a day
@@ -218,7 +224,8 @@ def rollups_check(*, provider: ProviderAccount, days: int = 35) -> dict[str, Any
     grouped queries, one row per day each.
     """
     with sync_run(provider, "rollups") as run:
-        since = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=days)
+        today = timezone.now().astimezone(dt.UTC).date()
+        since = since or today - dt.timedelta(days=ROLLUP_CHECK_DAYS)
         raw, daily, causes = _day_totals(provider, since)
         wrong = sorted(
             day

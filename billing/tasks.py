@@ -53,8 +53,11 @@ def cdrs_sync(
 
 @shared_task(**SYNC_TASK_OPTIONS)
 def rollups_check(
-    self: Any, provider_id: int | None = None, days: int | None = None
+    self: Any, provider_id: int | None = None, since: str | None = None
 ) -> dict[str, Any]:
-    """Repair daily rollups that disagree with the raw CDRs (nightly: 35 days)."""
-    extra = {} if days is None else {"days": days}
-    return run_sync(self, sync.rollups_check, provider_id, **extra)
+    """Repair daily rollups that disagree with the raw CDRs (nightly: 35 days).
+
+    `since` (YYYY-MM-DD) checks from that day instead.
+    """
+    start = dt.date.fromisoformat(since) if since else None
+    return run_sync(self, sync.rollups_check, provider_id, since=start)

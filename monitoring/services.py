@@ -515,10 +515,5 @@ def _check_since(kind: str, since: dt.date | None) -> None:
 
 def _send_sync(provider_id: int, kind: str, since: dt.date | None) -> None:
     task = import_string(SYNC_TASKS[kind])
-    if since is None:
-        task.delay(provider_id)
-    elif kind == SyncKind.CDRS:
-        task.delay(provider_id, since.isoformat())
-    else:
-        today = timezone.now().astimezone(dt.UTC).date()
-        task.delay(provider_id, (today - since).days)
+    # The kinds that take a first day (SINCE_KINDS) take it as YYYY-MM-DD.
+    task.delay(provider_id, *([since.isoformat()] if since else []))

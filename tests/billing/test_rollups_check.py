@@ -89,5 +89,6 @@ def test_rollups_of_rows_that_are_gone_are_removed(provider, stored, first_day):
 
 def test_days_before_the_window_are_not_looked_at(provider, stored, first_day):
     CdrCauseRollup.objects.filter(day=first_day).delete()
-    assert rollups_check(provider=provider, days=1)["repaired_days"] == []
+    since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    assert rollups_check(provider=provider, since=since)["repaired_days"] == []
     assert not CdrCauseRollup.objects.filter(day=first_day).exists()

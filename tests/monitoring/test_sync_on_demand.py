@@ -187,3 +187,29 @@ def test_a_backfill_slice_that_queues_the_next_shows_it_queued(provider, monkeyp
     billing_tasks.cdrs_sync.run(provider.pk)
     assert queued == [(provider.pk, "2026-11-20")]
     assert cache.get(queued_key(provider.pk, "cdrs")) is not None
+
+
+@pytest.mark.parametrize("kind", ["cdrs", "rollups", "balance"])
+def test_the_task_gets_the_first_day_as_text_when_there_is_one(
+    provider, monkeypatch, kind
+):
+    from django.utils.module_loading import import_string
+
+    task = import_string(services.SYNC_TASKS[kind])
+    calls = []
+    monkeypatch.setattr(task, "delay", lambda *args: calls.append(args))
+    since = today() - dt.timedelta(days=5) if kind != "balance" else None
+    services._send_sync(provider.pk, kind, since)
+    assert calls == [(provider.pk, since.isoformat()) if since else (provider.pk,)]
+
+
+def test_the_rollup_task_checks_from_the_day_it_is_given(provider, monkeypatch):
+    from billing import tasks as billing_tasks
+
+    seen = []
+    monkeypatch.setattr(
+        billing_tasks.sync, "rollups_check", lambda **kw: seen.append(kw) or {}
+    )
+    billing_tasks.rollups_check.run(provider.pk, "2026-10-01")
+    billing_tasks.rollups_check.run(provider.pk)
+    assert [kw["since"] for kw in seen] == [dt.date(2026, 10, 1), None]

@@ -33,8 +33,6 @@ KINDS: dict[str, Callable[..., Any]] = {
     # Local: rebuilds the daily rollups of days that disagree with the raw rows.
     "rollups": rollups_check,
 }
-# Days the rollup check looks back without --since (as the nightly task).
-ROLLUP_CHECK_DAYS = 35
 
 
 class Command(BaseCommand):
@@ -69,8 +67,7 @@ class Command(BaseCommand):
         if kind == "cdrs":
             kwargs.update(since=since, progress=self._progress)
         if kind == "rollups":
-            today = dt.datetime.now(dt.UTC).date()
-            kwargs["days"] = (today - since).days if since else ROLLUP_CHECK_DAYS
+            kwargs["since"] = since
         try:
             result = KINDS[kind](**kwargs)
         except SyncBusy as busy:
