@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from accounts.models import require_admin
+from accounts.models import ProviderAccount, require_admin
 from monitoring import channels, checks, metrics, selectors, services
 from monitoring.choices import RULE_HELP, DeliveryStatus, RuleKind
 from monitoring.forms import (
@@ -51,8 +51,8 @@ def health(request: AuthedRequest) -> HttpResponse:
     window = request.GET.get("window", "1h")
     data = selectors.api_health(user=request.user, window=window)
     providers = [breaker.provider for breaker in data["breakers"]]
-    form = SyncRequestForm(providers=providers)
-    context = _context(request, "health", sync_form=form, **data)
+    card = _sync_card(data.pop("syncs"), providers=providers)
+    context = _context(request, "health", **card, **data)
     return render_page(request, "monitoring/health.html", context, partial="stats")
 
 
@@ -63,6 +63,17 @@ def apicall_list(request: AuthedRequest) -> HttpResponse:
     page = keyset_page(filterset.qs, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     context = _context(request, "requests", filter=filterset, page=page)
     return render_page(request, "monitoring/apicall_list.html", context, partial="rows")
+
+
+def _sync_card(
+    syncs: list[selectors.SyncView], providers: list[ProviderAccount] | None = None
+) -> dict[str, object]:
+    # What the syncs card needs, on the health page and in its polled partial.
+    return {
+        "syncs": syncs,
+        "syncs_busy": any(view.busy for view in syncs),
+        "sync_form": SyncRequestForm(providers=providers),
+    }
 
 
 @require_POST
@@ -88,12 +99,7 @@ def sync_request(request: AuthedRequest) -> HttpResponse:
 def sync_status(request: AuthedRequest) -> HttpResponse:
     """The syncs card alone: htmx polls it while a sync runs or waits (admins)."""
     require_admin(request.user)
-    syncs = selectors.sync_states()
-    context = {
-        "syncs": syncs,
-        "syncs_busy": any(view.busy for view in syncs),
-        "sync_form": SyncRequestForm(),
-    }
+    context = _sync_card(selectors.sync_states())
     response = render(request, "monitoring/includes/sync_card.html", context)
     add_never_cache_headers(response)
     return response
