@@ -22,6 +22,7 @@ from accounts.validators import (
     validate_name,
     validate_sub_auth_id,
 )
+from portal.constraints import one_of_choices
 from portal.fields import EncryptedTextField
 
 if TYPE_CHECKING:
@@ -77,12 +78,7 @@ class User(AbstractBaseUser):
 
     class Meta:
         ordering: ClassVar = ["full_name", "email"]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=Q(role__in=[c.value for c in GlobalRole]),
-                name="%(app_label)s_%(class)s_role_valid",
-            )
-        ]
+        constraints: ClassVar = [one_of_choices("role", GlobalRole)]
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -259,10 +255,7 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["user", "sub_account"], name="%(app_label)s_%(class)s_unique"
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=[c.value for c in MembershipRole]),
-                name="%(app_label)s_%(class)s_role_valid",
-            ),
+            one_of_choices("role", MembershipRole),
         ]
 
     def __str__(self) -> str:

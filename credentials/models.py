@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from credentials.choices import (
     StepKind,
     StepState,
 )
+from portal.constraints import one_of_choices
 from portal.fields import EncryptedTextField
 
 
@@ -69,12 +69,7 @@ class RotationRecord(models.Model):
                 name="credentials_rotation_key_idx",
             )
         ]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=Q(state__in=[c.value for c in RotationState]),
-                name="%(app_label)s_%(class)s_state_valid",
-            )
-        ]
+        constraints: ClassVar = [one_of_choices("state", RotationState)]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.object_label}: {self.state}"
@@ -149,12 +144,7 @@ class Drill(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=Q(state__in=[c.value for c in DrillState]),
-                name="%(app_label)s_%(class)s_state_valid",
-            )
-        ]
+        constraints: ClassVar = [one_of_choices("state", DrillState)]
 
     def __str__(self) -> str:
         return f"Drill for {self.sub_account_label} ({self.get_state_display()})"
@@ -200,10 +190,7 @@ class DrillStep(models.Model):
                 fields=["drill", "position"],
                 name="%(app_label)s_%(class)s_unique_position",
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=[c.value for c in StepState]),
-                name="%(app_label)s_%(class)s_state_valid",
-            ),
+            one_of_choices("state", StepState),
         ]
 
     def __str__(self) -> str:

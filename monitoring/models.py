@@ -21,6 +21,7 @@ from monitoring.choices import (
     RuleKind,
     Severity,
 )
+from portal.constraints import one_of_choices
 from portal.fields import EncryptedTextField
 
 
@@ -222,10 +223,7 @@ class Alert(models.Model):
                 condition=Q(state="firing"),
                 name="%(app_label)s_%(class)s_one_firing",
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=["firing", "resolved"]),
-                name="%(app_label)s_%(class)s_state_valid",
-            ),
+            one_of_choices("state", AlertState),
         ]
         indexes: ClassVar = [
             models.Index(
@@ -270,12 +268,7 @@ class NotificationChannel(models.Model):
 
     class Meta:
         ordering: ClassVar = ["name"]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["email", "webhook"]),
-                name="%(app_label)s_%(class)s_kind_valid",
-            )
-        ]
+        constraints: ClassVar = [one_of_choices("kind", ChannelKind)]
 
     def __str__(self) -> str:
         return self.name

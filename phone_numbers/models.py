@@ -20,6 +20,7 @@ from phone_numbers.choices import (
     ReleaseStatus,
     RequestStatus,
 )
+from portal.constraints import one_of_choices
 from trunks.models import SyncedModel, Trunk
 
 
@@ -145,10 +146,7 @@ class NumberRequest(models.Model):
                 condition=Q(quantity__gte=1) & Q(quantity__lte=50),
                 name="%(app_label)s_%(class)s_quantity_range",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=[c.value for c in RequestStatus]),
-                name="%(app_label)s_%(class)s_status_valid",
-            ),
+            one_of_choices("status", RequestStatus),
             # Four eyes: nobody decides their own request.
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
@@ -234,10 +232,7 @@ class NumberPurchase(models.Model):
                 condition=Q(status__in=sorted(PURCHASE_ACTIVE)) & ~Q(e164=""),
                 name="%(app_label)s_%(class)s_one_live_per_number",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=[c.value for c in PurchaseStatus]),
-                name="%(app_label)s_%(class)s_status_valid",
-            ),
+            one_of_choices("status", PurchaseStatus),
             # Nothing is sent before the number is known.
             models.CheckConstraint(
                 condition=Q(status=PurchaseStatus.PENDING)
@@ -294,10 +289,7 @@ class NumberRelease(models.Model):
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
         constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=Q(status__in=[c.value for c in ReleaseStatus]),
-                name="%(app_label)s_%(class)s_status_valid",
-            ),
+            one_of_choices("status", ReleaseStatus),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import ProviderAccount, SubAccount, User
+from portal.constraints import one_of_choices
 from portal.fields import EncryptedTextField
 from trunks.choices import (
     AuthType,
@@ -235,10 +236,7 @@ class RotationJob(models.Model):
                 condition=~Q(state__in=["done", "cancelled"]),
                 name="%(app_label)s_%(class)s_one_open_per_trunk",
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=[c.value for c in RotationState]),
-                name="%(app_label)s_%(class)s_state_valid",
-            ),
+            one_of_choices("state", RotationState),
         ]
 
     def __str__(self) -> str:
