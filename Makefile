@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-LINT_PATHS := portal accounts trunks phone_numbers billing monitoring credentials vobiz loadtest tests bench manage.py
+LINT_PATHS := core sync portal simulator accounts trunks phone_numbers billing monitoring credentials vobiz loadtest tests bench manage.py
 
 .PHONY: demo test lint venv serve clean-demo loadtest
 

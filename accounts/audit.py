@@ -11,8 +11,8 @@ from typing import Any
 from django.db import models
 
 from accounts.models import AuditEvent, SubAccount, User
-from portal.fields import MASK, EncryptedTextField, Secret
-from portal.request_id import current_client_ip, current_request_id
+from core.fields import MASK, EncryptedTextField, Secret
+from core.request_id import current_client_ip, current_request_id
 
 # Field names that hold secrets even where the field type does not say so.
 SECRET_NAMES = ("password", "token", "secret", "auth_token", "key")

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors, twofactor
 from accounts.forms_auth import EmailAuthenticationForm, OtpTokenForm
-from portal.security import is_verified, otp_exempt, safe_next
-from portal.types import AuthedRequest
+from accounts.security import is_verified, otp_exempt, safe_next
+from accounts.types import AuthedRequest
 
 login = login_not_required(
     auth_views.LoginView.as_view(

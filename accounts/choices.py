@@ -25,10 +25,3 @@ class SubAccountKind(models.TextChoices):
     APPLICATION = "application", "Application"
     ENVIRONMENT = "environment", "Environment"
     PARTNER = "partner", "Partner"
-
-
-class ProviderEnvironment(models.TextChoices):
-    """Whether a provider account carries real traffic."""
-
-    PRODUCTION = "production", "Production"
-    SANDBOX = "sandbox", "Sandbox"

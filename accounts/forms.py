@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 
 from accounts.choices import GlobalRole, MembershipRole, SubAccountKind
-from accounts.models import ProviderAccount, SubAccount
-from accounts.validators import validate_name
+from accounts.models import SubAccount
+from core.validators import validate_name
+from sync.models import ProviderAccount
 
 
 class SubAccountForm(forms.Form):

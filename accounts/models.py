@@ -11,19 +11,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from accounts.choices import (
-    GlobalRole,
-    MembershipRole,
-    ProviderEnvironment,
-    SubAccountKind,
-)
-from accounts.validators import (
-    validate_master_auth_id,
-    validate_name,
-    validate_sub_auth_id,
-)
-from portal.constraints import one_of_choices
-from portal.fields import EncryptedTextField
+from accounts.choices import GlobalRole, MembershipRole, SubAccountKind
+from accounts.validators import validate_sub_auth_id
+from core.constraints import one_of_choices
+from core.fields import EncryptedTextField
+from core.validators import validate_name
+from sync.models import ProviderAccount
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -110,41 +103,6 @@ def require_admin_or_finance(user: User | AnonymousUser) -> None:
     """Raise PermissionDenied (403) unless the user is an admin or in finance."""
     if not getattr(user, "sees_all_teams", False):
         raise PermissionDenied
-
-
-class ProviderAccount(models.Model):
-    """The company's Vobiz master (`MA_`) account and the secrets to call it.
-
-    The REST auth token, the console login and the console JWT pair are all
-    encrypted at rest.
-    """
-
-    label = models.CharField(max_length=100, unique=True, validators=[validate_name])
-    auth_id = models.CharField(
-        "auth id", max_length=40, unique=True, validators=[validate_master_auth_id]
-    )
-    auth_token = EncryptedTextField(blank=True)
-    login_email = EncryptedTextField(blank=True)
-    login_password = EncryptedTextField(blank=True)
-    access_token = EncryptedTextField(blank=True)
-    access_token_expires_at = models.DateTimeField(null=True, blank=True)
-    refresh_token = EncryptedTextField(blank=True)
-    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
-    environment = models.CharField(
-        max_length=16,
-        choices=ProviderEnvironment.choices,
-        default=ProviderEnvironment.PRODUCTION,
-    )
-    currency = models.CharField(max_length=3, default="INR")
-    auth_token_rotated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering: ClassVar = ["label"]
-
-    def __str__(self) -> str:
-        return f"{self.label} ({self.auth_id})"
 
 
 class SubAccountQuerySet(models.QuerySet["SubAccount"]):

@@ -13,12 +13,12 @@ from accounts.filters import AuditEventFilter, SubAccountFilter, UserFilter
 from accounts.models import (
     AuditEvent,
     Membership,
-    ProviderAccount,
     SubAccount,
     User,
     require_admin,
     require_admin_or_finance,
 )
+from sync.models import ProviderAccount
 
 AnyUser = User | AnonymousUser
 
@@ -138,3 +138,11 @@ def dashboard_figures(*, user: AnyUser) -> dict[str, Any]:
             .order_by("sub_account__name")
         )
     return figures
+
+
+def owner_map(provider: ProviderAccount) -> dict[str, int]:
+    """Map each sub-account auth id of a provider account to its row id."""
+    rows = SubAccount.objects.filter(
+        provider_account=provider, auth_id__isnull=False
+    ).values_list("auth_id", "pk")
+    return {auth_id: pk for auth_id, pk in rows if auth_id}

@@ -17,14 +17,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.audit import audit_record, snapshot
 from accounts.choices import GlobalRole, MembershipRole, SubAccountKind
-from accounts.models import (
-    Membership,
-    ProviderAccount,
-    SubAccount,
-    User,
-    require_admin,
-)
-from portal.provider import client_for
+from accounts.models import Membership, SubAccount, User, require_admin
+from sync.clients import client_for
+from sync.models import ProviderAccount
 from vobiz.client import VobizClient
 from vobiz.errors import NotFound
 

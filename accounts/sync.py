@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record, snapshot
-from accounts.models import ProviderAccount, SubAccount
+from accounts.models import SubAccount
 from accounts.services import SUBACCOUNT_FIELDS
-from portal.provider import client_for
-from portal.sync import parse_int, sync_run, text
+from sync.clients import client_for
+from sync.models import ProviderAccount
+from sync.runs import parse_int, sync_run, text
 
 # Fields Vobiz owns; a difference here that the portal did not make is drift.
 MIRRORED = (

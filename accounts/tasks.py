@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 
 from accounts.sync import sub_accounts_sync as sub_accounts_sync_service
-from portal.tasks import SYNC_TASK_OPTIONS, run_sync
+from sync.tasks import SYNC_TASK_OPTIONS, run_sync
 
 
 @shared_task(**SYNC_TASK_OPTIONS)

@@ -19,11 +19,13 @@ from accounts.forms import (
     UserCreateForm,
     UserForm,
 )
-from accounts.models import Membership, ProviderAccount, SubAccount, require_admin
-from portal.htmx import redirect_after_write, render_page
-from portal.paging import keyset_page
-from portal.types import AuthedRequest
-from trunks import show_once
+from accounts.models import Membership, SubAccount, require_admin
+from accounts.secrets_shown import SUBACCOUNT_TOKEN
+from accounts.types import AuthedRequest
+from core import show_once
+from core.htmx import redirect_after_write, render_page
+from core.paging import keyset_page
+from sync.models import ProviderAccount
 from trunks.vobiz_errors import add_to_form, describe
 from vobiz.errors import VobizError
 
@@ -96,7 +98,7 @@ def _token_page(request: AuthedRequest, sub_account: SubAccount) -> str:
     """Return where to go after Vobiz issued a token: the show-once page."""
     if not sub_account.auth_token:
         return sub_account.get_absolute_url()
-    return show_once.offer(request, kind=show_once.SUBACCOUNT_TOKEN, pk=sub_account.pk)
+    return show_once.offer(request, kind=SUBACCOUNT_TOKEN, pk=sub_account.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -170,8 +170,9 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
 
-    from accounts.models import ProviderAccount, SubAccount
+    from accounts.models import SubAccount
     from billing.ingest import parse_cdr
+    from sync.models import ProviderAccount
 
     provider, _ = ProviderAccount.objects.get_or_create(
         auth_id="MA_BENCH0001",

@@ -80,8 +80,9 @@ def _create_database(database_url: str) -> None:
 def ensure_data(rows: int, *, fresh: bool) -> dict[str, object]:
     """Create the people and teams, and `rows` CDRs unless they are already there."""
     from accounts.choices import GlobalRole, MembershipRole
-    from accounts.models import Membership, ProviderAccount, SubAccount, User
+    from accounts.models import Membership, SubAccount, User
     from billing.models import Cdr, CdrDailyRollup
+    from sync.models import ProviderAccount
 
     provider, _ = ProviderAccount.objects.get_or_create(
         auth_id="MA_BENCH0001", defaults={"label": "Bench", "currency": "INR"}
@@ -290,7 +291,7 @@ def measure_paging(data: dict, iterations: int) -> dict:
     from django.urls import reverse
 
     from billing.models import Cdr
-    from portal.paging import _encode
+    from core.paging import _encode
 
     url = reverse("billing:cdr_report")
     today = dt.datetime.now(dt.UTC).date()

@@ -9,9 +9,9 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 from django.http import QueryDict
-from django.utils import timezone
 
 from billing.filters import DIRECTIONS, CdrCriteria
+from core.dates import today_utc
 
 DEFAULT_DAYS = 7
 MAX_RANGE_DAYS = 731
@@ -24,11 +24,6 @@ number_chars = RegexValidator(
 cause_chars = RegexValidator(
     r"^[A-Z0-9_]{1,48}$", "Use a Vobiz hangup cause such as NO_ANSWER."
 )
-
-
-def today_utc() -> dt.date:
-    """Return today's date in UTC, the calendar the rollups use."""
-    return timezone.now().astimezone(dt.UTC).date()
 
 
 def date_input() -> forms.DateInput:

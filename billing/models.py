@@ -8,7 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import ProviderAccount, SubAccount, User
+from accounts.models import SubAccount, User
+from sync.models import ProviderAccount
 
 
 def money(**kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]

@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from accounts.models import ProviderAccount
+from accounts.selectors import owner_map
 from billing.ingest import ingest_raw_cdrs, rollups_rebuild
 from billing.models import (
     BalanceSnapshot,
@@ -24,15 +24,9 @@ from billing.models import (
     CdrDailyRollup,
     Transaction,
 )
-from portal.provider import client_for
-from portal.sync import (
-    SyncRun,
-    owner_map,
-    parse_datetime,
-    parse_decimal,
-    sync_run,
-    text,
-)
+from sync.clients import client_for
+from sync.models import ProviderAccount
+from sync.runs import SyncRun, parse_datetime, parse_decimal, sync_run, text
 
 Progress = Callable[[dt.date, int], None]
 CENT_THOUSANDTH = Decimal("0.00001")  # the precision of every money column
@@ -145,7 +139,7 @@ def cdrs_sync(
     A run stops after `budget_seconds` (at a day boundary) and says where to resume,
     so no single task outlives its time limit.
     """
-    from monitoring.models import SyncState
+    from sync.models import SyncState
 
     with sync_run(provider, "cdrs") as run:
         state = SyncState.objects.get(provider_account=provider, kind="cdrs")
@@ -200,7 +194,7 @@ def _sync_day(
 
 
 def _advance(state_id: int, day: dt.date) -> None:
-    from monitoring.models import SyncState
+    from sync.models import SyncState
 
     with transaction.atomic():
         state = SyncState.objects.select_for_update().get(pk=state_id)

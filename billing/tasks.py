@@ -9,8 +9,8 @@ from celery import shared_task
 from django.conf import settings
 
 from billing import sync
-from portal.sync import mark_queued
-from portal.tasks import SYNC_TASK_OPTIONS, providers, run_sync
+from sync.runs import mark_queued
+from sync.tasks import SYNC_TASK_OPTIONS, providers, run_sync
 
 
 @shared_task(**SYNC_TASK_OPTIONS)

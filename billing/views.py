@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import require_admin_or_finance
+from accounts.types import AuthedRequest
 from billing import selectors, services
 from billing.forms import BudgetForm, CdrReportForm
 from billing.reports import charts
-from portal.htmx import htmx_partial, redirect_after_write, render_page
-from portal.types import AuthedRequest
+from core.htmx import htmx_partial, redirect_after_write, render_page
 
 CDR_TEMPLATE = "billing/cdr_report.html"
 

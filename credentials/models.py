@@ -8,7 +8,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ProviderAccount, SubAccount, User
+from accounts.models import SubAccount, User
+from core.constraints import one_of_choices
+from core.fields import EncryptedTextField
 from credentials.choices import (
     DrillState,
     RotationState,
@@ -16,8 +18,7 @@ from credentials.choices import (
     StepKind,
     StepState,
 )
-from portal.constraints import one_of_choices
-from portal.fields import EncryptedTextField
+from sync.models import ProviderAccount
 
 
 class RotationRecord(models.Model):

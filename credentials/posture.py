@@ -14,10 +14,11 @@ from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Value
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.choices import GlobalRole, ProviderEnvironment
+from accounts.choices import GlobalRole
 from accounts.models import SubAccount, User, require_admin
 from credentials.choices import SecretKind, SecretStatus
 from credentials.selectors import AnyUser, Inventory, system_inventory, url_or_blank
+from sync.models import ProviderEnvironment
 from trunks.models import IpAclEntry
 
 # Vobiz: whitelist single addresses or small ranges; anything wider than a /24

@@ -19,11 +19,11 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import require_admin
+from accounts.types import AuthedRequest
+from core.htmx import render_page
 from credentials import drills, posture, selectors, services
 from credentials.forms import DrillStartForm, InventoryFilter, RotateConfirmForm
 from credentials.models import Drill
-from portal.htmx import render_page
-from portal.types import AuthedRequest
 
 SECTION = "security"
 

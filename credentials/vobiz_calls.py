@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from accounts.models import ProviderAccount
-from portal.provider import ApiCallRecorder
+from sync.clients import ApiCallRecorder
+from sync.models import ProviderAccount
 from vobiz.client import VobizClient
 from vobiz.errors import AuthError, VobizError
 

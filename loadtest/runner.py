@@ -127,7 +127,7 @@ def start_simulator(procs: Processes, sim_dir: Path, port: int) -> None:
     args = [
         PY,
         "-m",
-        "vobiz.simulator",
+        "simulator",
         "--host",
         "127.0.0.1",
         "--port",
@@ -516,7 +516,7 @@ def _scenario_thread(
         from django.db import connection
 
         from loadtest.scenario import run_cps_scenario
-        from vobiz.simulator.control_client import ControlClient
+        from simulator.control_client import ControlClient
 
         time.sleep(delay)
         control = ControlClient(run.root_url, str(run.sim_dir / "ca.pem"))
@@ -600,7 +600,7 @@ def execute(run: Run) -> dict[str, Any]:
 
 def _latency_phase(run: Run, procs: Processes, sampler: Any) -> None:
     from loadtest import report
-    from vobiz.simulator.control_client import ControlClient
+    from simulator.control_client import ControlClient
 
     control = ControlClient(run.root_url, str(run.sim_dir / "ca.pem"))
     try:

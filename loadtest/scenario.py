@@ -231,7 +231,7 @@ def ensure_trunk(client: Any, *, cps_limit: int, concurrency: int) -> str:
 
 
 def _retry_busy(fn: Callable[[], Any], timeout: float = 90) -> Any:
-    from portal.sync import SyncBusy
+    from sync.runs import SyncBusy
 
     deadline = time.monotonic() + timeout
     while True:
@@ -285,7 +285,7 @@ def forget_cps_alerts(trunk_remote_id: str) -> None:
 
 def api_call_figures(since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
     """Return count, p50/p95/p99 and outcomes per endpoint from the API request log."""
-    from monitoring.models import ApiCall
+    from sync.models import ApiCall
 
     rows = ApiCall.objects.filter(created_at__gte=since, created_at__lte=until)
     by_path: dict[tuple[str, str], list[tuple[float, str]]] = {}
@@ -334,7 +334,7 @@ def run_cps_scenario(
     account (10), so only CPS can refuse a call; it is set to `concurrency` for
     the last burst.
     """
-    from portal.provider import client_for
+    from sync.clients import client_for
     from trunks.sync import trunks_sync
 
     began = dt.datetime.now(dt.UTC)

@@ -94,7 +94,7 @@ def connect_and_sync(credentials: Path) -> Any:
     """Connect the portal to the simulator, sync everything, store team tokens."""
     from django.core.management import call_command
 
-    from accounts.models import ProviderAccount
+    from sync.models import ProviderAccount
 
     quiet = io.StringIO()
     call_command(

@@ -17,7 +17,8 @@ from monitoring.choices import (
     Outcome,
     RuleKind,
 )
-from monitoring.models import Alert, ApiCall, Delivery, NotificationChannel
+from monitoring.models import Alert, Delivery, NotificationChannel
+from sync.models import ApiCall
 
 STATUS_CLASSES = (
     ("2xx", "2xx success"),

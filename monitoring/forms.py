@@ -10,10 +10,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
-from accounts.models import ProviderAccount, SubAccount
+from accounts.models import SubAccount
 from monitoring.choices import RULE_HELP, ChannelKind, RuleKind
-from monitoring.models import AlertRule, NotificationChannel, SyncKind
+from monitoring.models import AlertRule, NotificationChannel
 from monitoring.webhooks import validate_webhook_url
+from sync.models import ProviderAccount, SyncKind
 
 MAX_RECIPIENTS = 20
 WEEK_MINUTES = 7 * 24 * 60

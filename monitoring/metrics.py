@@ -22,13 +22,13 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from accounts.models import ProviderAccount
 from billing.models import BalanceSnapshot, Cdr
 from billing.selectors import consumption_rate, runway_days
 from monitoring import selectors
 from monitoring.choices import AlertState, RuleKind
-from monitoring.models import Alert, ApiCall, SyntheticCheck
+from monitoring.models import Alert, SyntheticCheck
 from monitoring.rules.calls import answered_q
+from sync.models import ApiCall, ProviderAccount
 from vobiz.breaker import CLOSED, HALF_OPEN, OPEN
 
 WINDOW = dt.timedelta(hours=1)

@@ -20,7 +20,7 @@ from monitoring.models import Notification
 logger = logging.getLogger("monitoring.notify")
 
 
-def notify(
+def notify_send(
     *,
     users: Iterable[User],
     title: str,

@@ -16,17 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.audit import audit_record, snapshot
 from accounts.choices import GlobalRole, MembershipRole
-from accounts.models import (
-    Membership,
-    ProviderAccount,
-    SubAccount,
-    User,
-    require_admin,
-)
+from accounts.models import Membership, SubAccount, User, require_admin
 from monitoring import channels, rules
 from monitoring.choices import (
     FINANCE_KINDS,
@@ -38,15 +31,14 @@ from monitoring.choices import (
 from monitoring.models import (
     Alert,
     AlertRule,
-    ApiCall,
     Delivery,
     Notification,
     NotificationChannel,
-    SyncKind,
     SyntheticCheck,
 )
 from monitoring.webhooks import validate_webhook_url
-from portal.sync import mark_queued, sync_activity
+from sync.models import ApiCall, ProviderAccount
+from sync.requests import sync_enqueue
 
 logger = logging.getLogger("monitoring.alerts")
 
@@ -441,20 +433,6 @@ def history_prune(
 
 # --- syncs on demand ------------------------------------------------------------
 
-# The Celery task of each sync kind (the same tasks beat runs).
-SYNC_TASKS: dict[str, str] = {
-    SyncKind.SUB_ACCOUNTS: "accounts.tasks.sub_accounts_sync",
-    SyncKind.TRUNKS: "trunks.tasks.trunks_sync",
-    SyncKind.NUMBERS: "phone_numbers.tasks.numbers_sync",
-    SyncKind.BALANCE: "billing.tasks.balance_snapshot",
-    SyncKind.TRANSACTIONS: "billing.tasks.transactions_sync",
-    SyncKind.CDRS: "billing.tasks.cdrs_sync",
-    SyncKind.ROLLUPS: "billing.tasks.rollups_check",
-}
-# Kinds that can start from a chosen day, and how far back that day may be.
-SINCE_KINDS = {SyncKind.CDRS, SyncKind.ROLLUPS}
-MAX_BACKFILL_DAYS = 400
-
 
 def sync_request(
     *,
@@ -465,55 +443,15 @@ def sync_request(
 ) -> str:
     """Queue one sync of one account now (admins); return what to tell the admin.
 
-    Call records and the rollup check may start from a day (a backfill). A sync
-    that is running or already queued is not queued again. The task is sent once
-    the request's transaction commits, and the request is audited.
+    The sync app checks and queues it (see `sync.requests.sync_enqueue`); the
+    request is audited here.
     """
     require_admin(actor)
-    if kind not in SYNC_TASKS:
-        raise ValidationError("There is no such sync.")
-    label = SyncKind(kind).label
-    _check_since(kind, since)
-    activity = sync_activity(provider, kind)
-    if activity["running"]:
-        raise ValidationError(
-            f"{label} of {provider.label} are syncing now; the progress is below."
-            if kind == SyncKind.CDRS
-            else f"The {label.lower()} sync of {provider.label} is running now."
-        )
-    if activity["queued"]:
-        raise ValidationError(
-            f"The {label.lower()} sync of {provider.label} is already queued."
-        )
-    mark_queued(provider.pk, kind)
-    transaction.on_commit(lambda: _send_sync(provider.pk, kind, since))
+    message = sync_enqueue(provider=provider, kind=kind, since=since)
     audit_record(
         actor=actor,
         action="sync.requested",
         obj=provider,
         after={"kind": kind, "since": since.isoformat() if since else None},
     )
-    start = f" from {since:%d %b %Y}" if since else ""
-    return f"{label} sync of {provider.label}{start} queued."
-
-
-def _check_since(kind: str, since: dt.date | None) -> None:
-    if since is None:
-        return
-    if kind not in SINCE_KINDS:
-        raise ValidationError(
-            "Only call records and the rollup check start from a chosen day."
-        )
-    today = timezone.now().astimezone(dt.UTC).date()
-    if since > today:
-        raise ValidationError("The first day is in the future.")
-    if (today - since).days > MAX_BACKFILL_DAYS:
-        raise ValidationError(
-            f"Pick a first day within the last {MAX_BACKFILL_DAYS} days."
-        )
-
-
-def _send_sync(provider_id: int, kind: str, since: dt.date | None) -> None:
-    task = import_string(SYNC_TASKS[kind])
-    # The kinds that take a first day (SINCE_KINDS) take it as YYYY-MM-DD.
-    task.delay(provider_id, *([since.isoformat()] if since else []))
+    return message

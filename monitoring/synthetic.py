@@ -21,10 +21,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ProviderAccount
 from monitoring.models import SyntheticCheck
-from portal.provider import client_for
-from portal.sync import parse_datetime, parse_decimal
+from sync.clients import client_for
+from sync.models import ProviderAccount
+from sync.runs import parse_datetime, parse_decimal
 from vobiz.client import VobizClient
 from vobiz.errors import VobizError
 

@@ -12,7 +12,7 @@ from typing import Any
 from celery import shared_task
 
 from monitoring import channels, services, synthetic
-from portal.tasks import SYNC_TASK_OPTIONS, providers
+from sync.tasks import SYNC_TASK_OPTIONS, providers
 
 # Evaluation and sweeps are cheap and run again a minute later: no retries.
 PERIODIC_OPTIONS: dict[str, Any] = {

@@ -17,7 +17,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from accounts.models import ProviderAccount, require_admin
+from accounts.models import require_admin
+from accounts.types import AuthedRequest
+from core.htmx import redirect_after_write, render_page
+from core.paging import keyset_page
 from monitoring import channels, checks, metrics, selectors, services
 from monitoring.choices import RULE_HELP, DeliveryStatus, RuleKind
 from monitoring.forms import (
@@ -29,9 +32,7 @@ from monitoring.forms import (
     SyncRequestForm,
 )
 from monitoring.models import Notification
-from portal.htmx import redirect_after_write, render_page
-from portal.paging import keyset_page
-from portal.types import AuthedRequest
+from sync.models import ProviderAccount
 
 PAGE_SIZE = 50
 RULE_HELP_ROWS = [(RuleKind(kind).label, text) for kind, text in RULE_HELP.items()]

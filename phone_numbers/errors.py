@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from portal.sync import parse_datetime
+from sync.runs import parse_datetime
 from vobiz.errors import (
     AuthError,
     CircuitOpen,

@@ -10,7 +10,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from accounts.models import ProviderAccount, SubAccount
+from accounts.models import SubAccount
+from core.constraints import one_of_choices
+from core.models import SyncedModel
 from phone_numbers.choices import (
     DLT_SERIES,
     PURCHASE_ACTIVE,
@@ -20,8 +22,8 @@ from phone_numbers.choices import (
     ReleaseStatus,
     RequestStatus,
 )
-from portal.constraints import one_of_choices
-from trunks.models import SyncedModel, Trunk
+from sync.models import ProviderAccount
+from trunks.models import Trunk
 
 
 class NumberStatus(models.TextChoices):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from accounts.models import User
-from monitoring.notify import notify
+from core.notify import notify
 
 
 def tell(*, users: Iterable[User], title: str, body: str, url: str = "") -> None:

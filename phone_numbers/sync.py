@@ -8,17 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import ProviderAccount
+from accounts.selectors import owner_map
 from phone_numbers.models import PhoneNumber
-from portal.provider import client_for
-from portal.sync import (
-    owner_map,
-    parse_datetime,
-    parse_decimal,
-    sync_run,
-    text,
-    upsert_synced,
-)
+from sync.clients import client_for
+from sync.models import ProviderAccount
+from sync.runs import parse_datetime, parse_decimal, sync_run, text, upsert_synced
 from trunks.models import Trunk
 
 DRIFT = ("status", "account_auth_id", "trunk_remote_id")

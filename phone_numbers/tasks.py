@@ -9,7 +9,7 @@ from celery import shared_task
 from phone_numbers.models import NumberRequest
 from phone_numbers.services import fulfilment
 from phone_numbers.sync import numbers_sync as numbers_sync_service
-from portal.tasks import SYNC_TASK_OPTIONS, countdown_for, run_sync
+from sync.tasks import SYNC_TASK_OPTIONS, countdown_for, run_sync
 from vobiz.errors import VobizError
 
 

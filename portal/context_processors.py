@@ -51,7 +51,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     Until the second factor is passed (or, for an admin, set up) there are none:
     every page but that one and sign-out would only send the user back to it.
     """
-    from portal.security import pending_second_factor
+    from accounts.security import pending_second_factor
 
     user = getattr(request, "user", None)
     zone = timezone.get_current_timezone_name()

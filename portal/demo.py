@@ -26,7 +26,7 @@ SIM_PORT = int(os.environ.get("DEMO_SIM_PORT", "8443"))
 WEB = os.environ.get("DEMO_ADDR", "127.0.0.1:8000")
 PY = sys.executable
 SIMULATOR = [
-    *(PY, "-m", "vobiz.simulator", "--host", "127.0.0.1", "--port", str(SIM_PORT)),
+    *(PY, "-m", "simulator", "--host", "127.0.0.1", "--port", str(SIM_PORT)),
     *("--data-dir", str(SIM_DIR), "--quiet"),
 ]
 WORKER = [

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import models, transaction
 
-from portal import crypto
-from portal.fields import Secret, encrypted_fields
+from core import crypto
+from core.fields import Secret, encrypted_fields
 
 CHUNK = 500
 

@@ -14,6 +14,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from sync.registry import beat_schedule as sync_beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -82,6 +84,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_filters",
     "csp",
+    "core",
+    "sync",
     "portal",
     "accounts",
     "trunks",
@@ -92,7 +96,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "portal.request_id.RequestIdMiddleware",
+    "core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,8 +106,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "portal.security.SessionLimitsMiddleware",
-    "portal.security.TwoFactorMiddleware",
+    "accounts.security.SessionLimitsMiddleware",
+    "accounts.security.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -183,8 +187,8 @@ AXES_FAILURE_LIMIT = _int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "portal.security.login_username"
-AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.security.login_username"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_VERBOSE = False
 # Absolute session lifetime, whatever the activity (the idle limit is below).
 SESSION_ABSOLUTE_SECONDS = _int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
@@ -300,23 +304,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-_EVERY_15_MIN = 15 * 60
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "balance": {"task": "billing.tasks.balance_snapshot", "schedule": 60.0},
-    "cdrs": {"task": "billing.tasks.cdrs_sync", "schedule": 5 * 60.0},
-    "sub-accounts": {
-        "task": "accounts.tasks.sub_accounts_sync",
-        "schedule": _EVERY_15_MIN,
-    },
-    "trunks": {"task": "trunks.tasks.trunks_sync", "schedule": _EVERY_15_MIN},
-    "numbers": {"task": "phone_numbers.tasks.numbers_sync", "schedule": _EVERY_15_MIN},
-    "transactions": {
-        "task": "billing.tasks.transactions_sync",
-        "schedule": _EVERY_15_MIN,
-    },
-    "rollups-check": {"task": "billing.tasks.rollups_check", "schedule": 24 * 3600.0},
-}
-
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or "portal@localhost"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or (
     "django.core.mail.backends.console.EmailBackend"
@@ -333,8 +320,8 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="") or "INFO"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "portal.request_id.RequestIdFilter"}},
-    "formatters": {"json": {"()": "portal.request_id.JsonFormatter"}},
+    "filters": {"request_id": {"()": "core.request_id.RequestIdFilter"}},
+    "formatters": {"json": {"()": "core.request_id.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -369,10 +356,6 @@ SYNC_RETRY_BASE_SECONDS = _int("SYNC_RETRY_BASE_SECONDS", 30)
 # SIP trunks: a trunk's SIP password is due for rotation this many days after it
 # was set; reminders go out 14, 7 and 1 days before, then daily (trunks.reminders).
 TRUNK_PASSWORD_ROTATION_DAYS = _int("TRUNK_PASSWORD_ROTATION_DAYS", 90)
-CELERY_BEAT_SCHEDULE["trunk-rotation-reminders"] = {
-    "task": "trunks.tasks.rotation_reminders_send",
-    "schedule": 24 * 3600.0,
-}
 
 # Monitoring and alerts.
 # Bearer token that /metrics requires; empty turns /metrics off (404).
@@ -391,30 +374,6 @@ SYNTHETIC_CALL_FROM = env.str("SYNTHETIC_CALL_FROM", default="")
 SYNTHETIC_CALL_TO = env.str("SYNTHETIC_CALL_TO", default="")
 # Where Vobiz fetches the answer XML; empty: the portal's own hang-up document.
 SYNTHETIC_CALL_ANSWER_URL = env.str("SYNTHETIC_CALL_ANSWER_URL", default="")
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "alerts-evaluate": {
-            "task": "monitoring.tasks.alerts_evaluate",
-            "schedule": 60.0,
-        },
-        "alert-deliveries-retry": {
-            "task": "monitoring.tasks.deliveries_retry",
-            "schedule": 60.0,
-        },
-        "api-calls-prune": {
-            "task": "monitoring.tasks.apicalls_prune",
-            "schedule": 24 * 3600.0,
-        },
-        "history-prune": {
-            "task": "monitoring.tasks.history_prune",
-            "schedule": 24 * 3600.0,
-        },
-        "synthetic-call": {
-            "task": "monitoring.tasks.synthetic_call",
-            "schedule": _EVERY_15_MIN,
-        },
-    }
-)
 
 # Phone numbers.
 # Calls per number per day above which a number is flagged (Vobiz: 500–600 a day
@@ -425,10 +384,6 @@ NUMBER_UTILIZATION_LIMIT = _int("NUMBER_UTILIZATION_LIMIT", 600)
 # over (a killed worker's purchase resumes after this): above one purchase call
 # with the client's retries and look-ups.
 NUMBER_PURCHASE_LEASE_SECONDS = _int("NUMBER_PURCHASE_LEASE_SECONDS", 300)
-CELERY_BEAT_SCHEDULE["number-requests-resume"] = {
-    "task": "phone_numbers.tasks.number_requests_resume",
-    "schedule": 5 * 60.0,
-}
 
 # Credentials: rotation periods (days) and the webhook secret overlap window.
 AUTH_TOKEN_ROTATION_DAYS = _int("AUTH_TOKEN_ROTATION_DAYS", 90)
@@ -437,7 +392,32 @@ WEBHOOK_SECRET_ROTATION_DAYS = _int("WEBHOOK_SECRET_ROTATION_DAYS", 180)
 ENCRYPTION_KEY_MAX_AGE_DAYS = _int("ENCRYPTION_KEY_MAX_AGE_DAYS", 365)
 # After a webhook secret is rotated the old one still signs for this many hours.
 WEBHOOK_SECRET_OVERLAP_HOURS = _int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
-CELERY_BEAT_SCHEDULE["credential-reminders"] = {
-    "task": "credentials.tasks.rotation_reminders_send",
-    "schedule": 24 * 3600.0,
+
+# Periodic work: every sync kind from its registry entry, then the rest.
+_DAILY = 24 * 3600.0
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    **sync_beat_schedule(),
+    "trunk-rotation-reminders": {
+        "task": "trunks.tasks.rotation_reminders_send",
+        "schedule": _DAILY,
+    },
+    "credential-reminders": {
+        "task": "credentials.tasks.rotation_reminders_send",
+        "schedule": _DAILY,
+    },
+    "number-requests-resume": {
+        "task": "phone_numbers.tasks.number_requests_resume",
+        "schedule": 5 * 60.0,
+    },
+    "alerts-evaluate": {"task": "monitoring.tasks.alerts_evaluate", "schedule": 60.0},
+    "alert-deliveries-retry": {
+        "task": "monitoring.tasks.deliveries_retry",
+        "schedule": 60.0,
+    },
+    "api-calls-prune": {"task": "monitoring.tasks.apicalls_prune", "schedule": _DAILY},
+    "history-prune": {"task": "monitoring.tasks.history_prune", "schedule": _DAILY},
+    "synthetic-call": {
+        "task": "monitoring.tasks.synthetic_call",
+        "schedule": 15 * 60.0,
+    },
 }

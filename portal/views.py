@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import dashboard_figures
+from accounts.types import AuthedRequest
 from phone_numbers.models import PhoneNumber
 from phone_numbers.selectors import pending_request_count
-from portal.types import AuthedRequest
 from trunks.models import Trunk
 
 

@@ -14,15 +14,15 @@ from django.db import connection
 from django.test import Client
 
 from accounts.choices import GlobalRole, MembershipRole
-from accounts.models import ProviderAccount
-from portal.provider import forget_clients
+from simulator.server import start_in_thread
+from sync.clients import forget_clients
+from sync.models import ProviderAccount
 from tests.factories import (
     MembershipFactory,
     ProviderAccountFactory,
     SubAccountFactory,
     UserFactory,
 )
-from vobiz.simulator.server import start_in_thread
 
 PASSWORD = "correct horse battery"
 
@@ -219,7 +219,7 @@ SHOW_ONCE_MARK = b'class="secret-box"'
 def _stored_secrets() -> set[str]:
     from django.apps import apps
 
-    from portal.fields import Secret, encrypted_fields
+    from core.fields import Secret, encrypted_fields
 
     found: set[str] = set()
     for model in apps.get_models():
@@ -266,7 +266,7 @@ def _secrets_never_leak(request, caplog, monkeypatch):
     if request.node.get_closest_marker("allow_secret_in_logs"):
         return
     from accounts.models import AuditEvent
-    from monitoring.models import ApiCall
+    from sync.models import ApiCall
 
     try:
         secrets_now = _stored_secrets()

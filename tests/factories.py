@@ -7,7 +7,8 @@ import secrets
 import factory
 
 from accounts.choices import GlobalRole, MembershipRole
-from accounts.models import Membership, ProviderAccount, SubAccount, User
+from accounts.models import Membership, SubAccount, User
+from sync.models import ProviderAccount
 
 
 class UserFactory(factory.django.DjangoModelFactory):

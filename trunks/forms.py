@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import SubAccount
-from accounts.validators import validate_name
+from core.validators import validate_name
 from trunks.choices import AuthType, TrunkDirection
 from trunks.models import Trunk, TrunkCredential
 from trunks.validators import (

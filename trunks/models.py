@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from accounts.models import ProviderAccount, SubAccount, User
-from portal.constraints import one_of_choices
-from portal.fields import EncryptedTextField
+from accounts.models import User
+from core.constraints import one_of_choices
+from core.fields import EncryptedTextField
+from core.models import SyncedModel
 from trunks.choices import (
     AuthType,
     HealthEventKind,
@@ -23,47 +23,6 @@ from trunks.choices import (
     TrunkDirection,
     TrunkStatus,
 )
-
-
-class TeamOwnedQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    """Rows that belong to a sub-account; scoped like the sub-account itself."""
-
-    def visible_to(self, user: User | AnonymousUser) -> TeamOwnedQuerySet:
-        """Keep rows of sub-accounts the user may see (admin and finance: all)."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.sees_all_teams:
-            return self.all()
-        return self.filter(sub_account__memberships__user=user).distinct()
-
-    def present(self) -> TeamOwnedQuerySet:
-        """Keep rows that still exist at Vobiz."""
-        return self.filter(removed_at__isnull=True)
-
-
-class SyncedModel(models.Model):
-    """Fields shared by every row mirrored from Vobiz."""
-
-    provider_account = models.ForeignKey(
-        ProviderAccount, on_delete=models.PROTECT, related_name="+"
-    )
-    sub_account = models.ForeignKey(
-        SubAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # The owning Vobiz account as Vobiz reports it (MA_… or SA_…).
-    account_auth_id = models.CharField(max_length=40, blank=True)
-    remote_created_at = models.DateTimeField(null=True, blank=True)
-    remote_updated_at = models.DateTimeField(null=True, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True)
-    # Set when a sync no longer finds the row at Vobiz; history is kept.
-    removed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = TeamOwnedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
 
 
 class TrunkCredential(SyncedModel):

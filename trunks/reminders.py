@@ -13,7 +13,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from monitoring.notify import notify
+from core.notify import notify
 from trunks import selectors
 from trunks.models import RotationReminder, Trunk, TrunkCredential
 from trunks.policy import CredentialAge, credential_age, rotation_days

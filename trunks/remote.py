@@ -9,8 +9,9 @@ with that team's client, which exists only while the portal holds its token
 
 from __future__ import annotations
 
-from accounts.models import ProviderAccount, SubAccount
-from portal.provider import client_for, sub_account_client
+from accounts.models import SubAccount
+from sync.clients import client_for, sub_account_client
+from sync.models import ProviderAccount
 from trunks.vobiz_errors import NoVobizAccess
 from vobiz.client import VobizClient
 

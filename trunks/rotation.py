@@ -415,7 +415,7 @@ def rotation_request_create(
 
 
 def _tell_admins(request: RotationRequest) -> None:
-    from monitoring.notify import notify
+    from core.notify import notify
 
     trunk = request.trunk
     who = request.requested_by

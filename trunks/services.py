@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, snapshot
 from accounts.models import SubAccount, User
-from portal.sync import parse_datetime
+from sync.runs import parse_datetime
 from trunks.choices import AuthType, HealthEventKind
 from trunks.models import IpAclEntry, Trunk, TrunkCredential, TrunkHealthEvent
 from trunks.remote import team_client

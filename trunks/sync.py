@@ -12,25 +12,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import ProviderAccount, SubAccount
-from portal.provider import client_for, sub_account_client
-from portal.sync import (
-    SyncRun,
-    owner_map,
-    parse_datetime,
-    parse_int,
-    sync_run,
-    text,
-    upsert_synced,
-)
+from accounts.models import SubAccount
+from accounts.selectors import owner_map
+from core.models import SyncedModel
+from sync.clients import client_for, sub_account_client
+from sync.models import ProviderAccount
+from sync.runs import SyncRun, parse_datetime, parse_int, sync_run, text, upsert_synced
 from trunks.choices import HealthEventKind, TrunkStatus
-from trunks.models import (
-    IpAclEntry,
-    SyncedModel,
-    Trunk,
-    TrunkCredential,
-    TrunkHealthEvent,
-)
+from trunks.models import IpAclEntry, Trunk, TrunkCredential, TrunkHealthEvent
 from vobiz.client import VobizClient
 from vobiz.errors import AuthError, NotFound
 

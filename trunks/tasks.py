@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from portal.tasks import SYNC_TASK_OPTIONS, run_sync
+from sync.tasks import SYNC_TASK_OPTIONS, run_sync
 from trunks.sync import trunks_sync as trunks_sync_service
 
 

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.forms import ConfirmForm
 from accounts.models import require_admin
-from portal.htmx import htmx_partial, redirect_after_write, render_page
-from portal.types import AuthedRequest
-from trunks import rotation, selectors, services, show_once
+from accounts.types import AuthedRequest
+from core import show_once
+from core.htmx import htmx_partial, redirect_after_write, render_page
+from trunks import rotation, selectors, services
 from trunks.choices import RotationReason
 from trunks.forms import (
     IpEntryForm,
@@ -31,6 +32,7 @@ from trunks.forms import (
     TrunkEditForm,
 )
 from trunks.models import RotationJob, Trunk
+from trunks.secrets_shown import CREDENTIAL
 from trunks.vobiz_errors import add_to_form, describe
 from vobiz.errors import VobizError
 
@@ -113,9 +115,7 @@ def trunk_create(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"Trunk “{trunk.name}” created at Vobiz.")
             if password and trunk.credential_id:
-                url = show_once.offer(
-                    request, kind=show_once.CREDENTIAL, pk=trunk.credential_id
-                )
+                url = show_once.offer(request, kind=CREDENTIAL, pk=trunk.credential_id)
                 return redirect_after_write(request, url)
             return redirect_after_write(request, trunk)
     context = {"form": form, "teams": teams, "section": SECTION}
@@ -284,7 +284,7 @@ def _after_run(request: AuthedRequest, job: RotationJob) -> HttpResponse:
         else:
             messages.success(request, f"Password of “{job.trunk.name}” rotated.")
         url = show_once.offer(
-            request, kind=show_once.CREDENTIAL, pk=job.new_credential_id, job_id=job.pk
+            request, kind=CREDENTIAL, pk=job.new_credential_id, job_id=job.pk
         )
         return redirect(url)
     if job.is_open:

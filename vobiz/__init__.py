@@ -26,6 +26,7 @@ from vobiz.interfaces import (
     Tokens,
     TokenStore,
 )
+from vobiz.typed import TypedClient
 
 __all__ = [
     "ApiAttempt",
@@ -47,6 +48,7 @@ __all__ = [
     "TokenStore",
     "Tokens",
     "TransportError",
+    "TypedClient",
     "UnexpectedResponse",
     "ValidationFailed",
     "VobizClient",

@@ -52,6 +52,7 @@ from vobiz.transport import (
     Transport,
     default_jitter,
 )
+from vobiz.typed import TypedClient
 
 # Names that lived here before the split, kept importable from vobiz.client.
 __all__ = [
@@ -191,6 +192,11 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
     def auth_id(self) -> str:
         """Return the account this client acts as."""
         return self._auth_id
+
+    @property
+    def typed(self) -> TypedClient:
+        """Return this client's methods that answer with ``vobiz.payloads`` objects."""
+        return TypedClient(self)
 
     @property
     def breaker(self) -> CircuitBreaker:

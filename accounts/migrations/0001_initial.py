@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import accounts.models
-import portal.fields
+import core.fields
 
 
 class Migration(migrations.Migration):
@@ -56,15 +56,15 @@ class Migration(migrations.Migration):
                         verbose_name="auth id",
                     ),
                 ),
-                ("auth_token", portal.fields.EncryptedTextField(blank=True)),
-                ("login_email", portal.fields.EncryptedTextField(blank=True)),
-                ("login_password", portal.fields.EncryptedTextField(blank=True)),
-                ("access_token", portal.fields.EncryptedTextField(blank=True)),
+                ("auth_token", core.fields.EncryptedTextField(blank=True)),
+                ("login_email", core.fields.EncryptedTextField(blank=True)),
+                ("login_password", core.fields.EncryptedTextField(blank=True)),
+                ("access_token", core.fields.EncryptedTextField(blank=True)),
                 (
                     "access_token_expires_at",
                     models.DateTimeField(blank=True, null=True),
                 ),
-                ("refresh_token", portal.fields.EncryptedTextField(blank=True)),
+                ("refresh_token", core.fields.EncryptedTextField(blank=True)),
                 (
                     "refresh_token_expires_at",
                     models.DateTimeField(blank=True, null=True),
@@ -184,7 +184,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("remote_id", models.CharField(blank=True, max_length=40)),
-                ("auth_token", portal.fields.EncryptedTextField(blank=True)),
+                ("auth_token", core.fields.EncryptedTextField(blank=True)),
                 (
                     "name",
                     models.CharField(

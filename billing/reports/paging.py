@@ -1,10 +1,10 @@
 """Keyset paging that stays fast on deep pages of millions of rows.
 
-`portal.paging.keyset_page` filters with `time < t OR (time = t AND id < pk)`.
+`core.paging.keyset_page` filters with `time < t OR (time = t AND id < pk)`.
 PostgreSQL cannot turn that OR into an index range, so a deep page would walk
 the index from the top. Adding the redundant bound `time <= t` (or `>= t`) lets
 the scan start at the cursor; the OR then only drops a few ties. Cursors are
-the same strings `portal.paging` makes, so the shared pager template works.
+the same strings `core.paging` makes, so the shared pager template works.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from django.db import models
 
-from portal.paging import KeysetPage, keyset_page
+from core.paging import KeysetPage, keyset_page
 
 M = TypeVar("M", bound=models.Model)
 

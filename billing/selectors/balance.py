@@ -10,18 +10,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Q, Sum
 from django.db.models.functions import TruncDate
 
-from accounts.models import (
-    ProviderAccount,
-    User,
-    require_admin_or_finance,
-)
+from accounts.models import User, require_admin_or_finance
 from billing.filters import day_start
-from billing.forms import today_utc
 from billing.models import (
     BalanceSnapshot,
     CdrDailyRollup,
     Transaction,
 )
+from core.dates import today_utc
+from sync.models import ProviderAccount
 
 AnyUser = User | AnonymousUser
 HISTORY_DAYS = 90

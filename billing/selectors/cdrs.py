@@ -14,7 +14,6 @@ from accounts.models import (
     User,
 )
 from billing.filters import CdrCriteria
-from billing.forms import today_utc
 from billing.models import (
     Cdr,
 )
@@ -27,7 +26,8 @@ from billing.selectors.scope import (
     scoped_rollups,
     team_ids,
 )
-from portal.paging import KeysetPage
+from core.dates import today_utc
+from core.paging import KeysetPage
 
 AnyUser = User | AnonymousUser
 PAGE_SIZE = 50

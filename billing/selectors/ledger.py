@@ -19,7 +19,7 @@ from billing.models import (
 )
 from billing.reports import cdr as cdr_reports
 from billing.reports.paging import bounded_keyset_page
-from portal.paging import KeysetPage
+from core.paging import KeysetPage
 
 AnyUser = User | AnonymousUser
 PAGE_SIZE = 50

@@ -8,16 +8,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from accounts.models import (
-    ProviderAccount,
-    SubAccount,
-    User,
-)
+from accounts.models import SubAccount, User
 from billing.models import (
     Cdr,
     CdrCauseRollup,
     CdrDailyRollup,
 )
+from sync.models import ProviderAccount
 
 AnyUser = User | AnonymousUser
 

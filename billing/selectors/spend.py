@@ -16,13 +16,13 @@ from accounts.models import (
     SubAccount,
     User,
 )
-from billing.forms import today_utc
 from billing.models import (
     BUDGET_THRESHOLDS,
     Budget,
     CdrDailyRollup,
 )
 from billing.selectors.scope import report_sub_accounts
+from core.dates import today_utc
 
 AnyUser = User | AnonymousUser
 

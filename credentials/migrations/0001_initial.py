@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import portal.fields
+import core.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('error', models.CharField(blank=True, max_length=500)),
-                ('pending_secret', portal.fields.EncryptedTextField(blank=True)),
+                ('pending_secret', core.fields.EncryptedTextField(blank=True)),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('drill', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rotations', to='credentials.drill')),
                 ('provider_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.provideraccount')),

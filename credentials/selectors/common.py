@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import ProviderAccount, SubAccount, User
+from accounts.models import SubAccount, User
 from monitoring.models import NotificationChannel
+from sync.models import ProviderAccount
 
 AnyUser = User | AnonymousUser
 

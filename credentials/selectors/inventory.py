@@ -14,7 +14,8 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ProviderAccount, SubAccount, require_admin
+from accounts.models import SubAccount, require_admin
+from core.crypto import key_fingerprints
 from credentials.choices import SecretKind, SecretStatus
 from credentials.models import EncryptionKey
 from credentials.policy import period_days
@@ -39,7 +40,7 @@ from credentials.selectors.items import (
 )
 from monitoring.choices import ChannelKind
 from monitoring.models import NotificationChannel
-from portal.crypto import key_fingerprints
+from sync.models import ProviderAccount
 from trunks.choices import RotationState as TrunkRotationState
 from trunks.models import IpAclEntry, RotationJob, Trunk, TrunkCredential
 

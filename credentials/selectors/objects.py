@@ -6,11 +6,12 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.models import ProviderAccount, SubAccount, require_admin
+from accounts.models import SubAccount, require_admin
 from credentials.models import Drill
 from credentials.selectors.common import AnyUser
 from monitoring.choices import ChannelKind
 from monitoring.models import NotificationChannel
+from sync.models import ProviderAccount
 from trunks.models import Trunk
 
 

@@ -4,13 +4,13 @@ Every rotation follows the same order, so no secret is lost and no sync fails:
 
 1. a `RotationRecord` is committed first ("started"; the console password is
    chosen and kept encrypted in it before Vobiz is asked);
-2. Vobiz is called outside any transaction while `portal.tasks` knows a rotation
+2. Vobiz is called outside any transaction while `sync.tasks` knows a rotation
    is under way (a sync that meets a 401 then waits for the new credential);
 3. on success the new secret, the finished record and the audit event are
    written in one transaction (retried briefly if the database hiccups), and
    every cached client of this process is dropped; other processes build their
    clients from the row on their next call, and a sync that held the old token
-   reloads it after a 401 (`portal.tasks.run_sync`);
+   reloads it after a 401 (`sync.tasks.run_sync`);
 4. on failure the portal asks Vobiz whether the current credential still works
    and says so; where it does not (the answer to a rotation that landed was
    lost) it recovers where Vobiz allows it.
@@ -28,11 +28,12 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import ProviderAccount, SubAccount, User
+from accounts.models import SubAccount, User
 from credentials.choices import RotationState
 from credentials.models import Drill, RotationRecord
-from portal.provider import forget_clients
-from portal.tasks import rotation_begin, rotation_end
+from sync.clients import forget_clients
+from sync.models import ProviderAccount
+from sync.tasks import rotation_begin, rotation_end
 from vobiz.errors import (
     AuthError,
     CircuitOpen,

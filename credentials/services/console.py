@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import ProviderAccount, User
+from accounts.models import User
 from credentials import vobiz_calls
 from credentials.choices import RotationState, SecretKind
 from credentials.models import RotationRecord
@@ -26,7 +26,8 @@ from credentials.services.common import (
     still_works_sentence,
     store_rotated,
 )
-from portal.provider import client_for
+from sync.clients import client_for
+from sync.models import ProviderAccount
 from vobiz.errors import VobizError
 
 logger = logging.getLogger("credentials.services.console")

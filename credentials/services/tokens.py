@@ -7,7 +7,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import ProviderAccount, SubAccount, User
+from accounts.models import SubAccount, User
 from credentials import vobiz_calls
 from credentials.choices import SecretKind
 from credentials.models import Drill, RotationRecord
@@ -22,7 +22,8 @@ from credentials.services.common import (
     still_works_sentence,
     store_rotated,
 )
-from portal.provider import client_for, sub_account_client
+from sync.clients import client_for, sub_account_client
+from sync.models import ProviderAccount
 from vobiz.client import VobizClient
 from vobiz.errors import VobizError
 

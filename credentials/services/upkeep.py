@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from accounts.choices import GlobalRole
 from accounts.models import User
+from core.crypto import key_fingerprints
+from core.notify import notify
 from credentials.choices import SecretKind
 from credentials.models import EncryptionKey, SecretReminder
 from credentials.selectors import system_inventory
-from monitoring.notify import notify
-from portal.crypto import key_fingerprints
 
 logger = logging.getLogger("credentials.services.upkeep")
 

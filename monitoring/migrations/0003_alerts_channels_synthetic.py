@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import portal.fields
+import core.fields
 
 
 class Migration(migrations.Migration):
@@ -222,12 +222,12 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "url",
-                    portal.fields.EncryptedTextField(
+                    core.fields.EncryptedTextField(
                         blank=True, verbose_name="webhook URL"
                     ),
                 ),
                 ("url_display", models.CharField(blank=True, max_length=300)),
-                ("secret", portal.fields.EncryptedTextField(blank=True)),
+                ("secret", core.fields.EncryptedTextField(blank=True)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
             ],

@@ -7,10 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
-from accounts.models import ProviderAccount
 from billing.models import BalanceSnapshot
 from monitoring.choices import FAILURE_OUTCOMES, Outcome, RuleKind, Severity
-from monitoring.models import AlertRule, ApiCall, SyntheticCheck
+from monitoring.models import AlertRule, SyntheticCheck
 from monitoring.rules.base import (
     Finding,
     evaluator,
@@ -19,6 +18,7 @@ from monitoring.rules.base import (
     threshold_or,
     window_start,
 )
+from sync.models import ApiCall, ProviderAccount
 
 
 def _providers() -> dict[int, ProviderAccount]:

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMinute
 from accounts.models import SubAccount
 from billing.models import Cdr
 from monitoring.choices import Outcome, RuleKind, Severity
-from monitoring.models import AlertRule, ApiCall
+from monitoring.models import AlertRule
 from monitoring.rules.base import (
     Finding,
     evaluator,
@@ -23,6 +23,7 @@ from monitoring.rules.base import (
     threshold_or,
     window_start,
 )
+from sync.models import ApiCall
 from trunks.models import Trunk
 
 # Calls of one window examined for CPS and concurrency; far more than a trunk

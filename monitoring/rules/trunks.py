@@ -12,8 +12,9 @@ from django.db.models.functions import Coalesce
 from accounts.models import AuditEvent
 from billing.models import Cdr
 from monitoring.choices import RuleKind, Severity
-from monitoring.models import AlertRule, SyncState
+from monitoring.models import AlertRule
 from monitoring.rules.base import Finding, evaluator, scoped, threshold_or
+from sync.models import SyncState
 from trunks.choices import TrunkStatus
 from trunks.models import Trunk, TrunkCredential
 

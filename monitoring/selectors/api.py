@@ -22,13 +22,14 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import ProviderAccount, require_admin
+from accounts.models import require_admin
 from monitoring.choices import FAILURE_OUTCOMES, Outcome
 from monitoring.filters import ApiCallFilter
-from monitoring.models import ApiCall, SyncState, SyntheticCheck
+from monitoring.models import SyntheticCheck
 from monitoring.selectors.common import AnyUser, Filters
-from portal.provider import breaker_for
-from portal.sync import sync_activity
+from sync.clients import breaker_for
+from sync.models import ApiCall, ProviderAccount, SyncState
+from sync.runs import sync_activity
 
 WINDOWS = {"1h": dt.timedelta(hours=1), "24h": dt.timedelta(hours=24)}
 # Rows read for percentiles where the database cannot compute them (SQLite):

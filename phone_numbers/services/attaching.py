@@ -14,7 +14,7 @@ from phone_numbers.choices import PurchaseStatus
 from phone_numbers.errors import explain
 from phone_numbers.models import NumberPurchase, PhoneNumber
 from phone_numbers.services.lease import Run, save_row
-from portal.sync import text
+from sync.runs import text
 from trunks.models import Trunk
 from vobiz.errors import VobizError
 

@@ -25,7 +25,7 @@ from phone_numbers.services.requests import (
     new_idempotency_key,
     offer_from,
 )
-from portal.sync import parse_datetime, parse_decimal, text
+from sync.runs import parse_datetime, parse_decimal, text
 from vobiz.errors import InsufficientBalance, NotFound, ServerError, VobizError
 
 SUBSTITUTIONS = 3

@@ -41,7 +41,7 @@ from phone_numbers.services.lease import (
     not_bought,
     release_claim,
 )
-from portal.provider import client_for
+from sync.clients import client_for
 
 __all__ = ["STALLED_AFTER", "PurchaseBusy", "lease", "number_request_fulfil"]
 

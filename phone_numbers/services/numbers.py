@@ -15,8 +15,8 @@ from accounts.audit import audit_record, snapshot
 from accounts.models import SubAccount, User, require_admin
 from phone_numbers.choices import ReleaseStatus
 from phone_numbers.models import NumberRelease, PhoneNumber
-from portal.provider import client_for
-from portal.sync import parse_datetime, parse_decimal
+from sync.clients import client_for
+from sync.runs import parse_datetime, parse_decimal
 from trunks.models import Trunk
 from vobiz.client import VobizClient
 

@@ -22,8 +22,8 @@ from phone_numbers.choices import RequestStatus, series_digits
 from phone_numbers.models import NumberPurchase, NumberRequest
 from phone_numbers.notices import tell
 from phone_numbers.validators import country_code_for, national_digits
-from portal.provider import client_for
-from portal.sync import parse_decimal
+from sync.clients import client_for
+from sync.runs import parse_decimal
 from trunks.models import Trunk
 
 REQUEST_FIELDS = (

@@ -12,14 +12,14 @@ from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import require_admin
+from accounts.types import AuthedRequest
+from core.htmx import redirect_after_write, render_page
+from core.templatetags.portal_tags import money
 from phone_numbers import selectors, services
 from phone_numbers.errors import add_vobiz_error, explain
 from phone_numbers.forms import AssignTrunkForm, MoveForm, ReleaseForm
 from phone_numbers.models import PhoneNumber
 from phone_numbers.templatetags.numbers_tags import e164_display
-from portal.htmx import redirect_after_write, render_page
-from portal.templatetags.portal_tags import money
-from portal.types import AuthedRequest
 from vobiz.errors import VobizError
 
 PAGE_SIZE = 50

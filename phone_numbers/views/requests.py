@@ -11,6 +11,8 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import require_admin
+from accounts.types import AuthedRequest
+from core.htmx import redirect_after_write, render_page
 from phone_numbers import selectors, services
 from phone_numbers.errors import explain
 from phone_numbers.forms import (
@@ -21,8 +23,6 @@ from phone_numbers.forms import (
 )
 from phone_numbers.models import NumberRequest
 from phone_numbers.views.numbers import form_error
-from portal.htmx import redirect_after_write, render_page
-from portal.types import AuthedRequest
 from vobiz.errors import VobizError
 
 PAGE_SIZE = 25

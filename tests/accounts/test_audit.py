@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
-from portal.fields import MASK
+from core.fields import MASK
 from tests.conftest import MAX_LIST_QUERIES, count_queries
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import ProviderAccount
 from credentials import services
 from credentials.choices import RotationState
 from credentials.models import RotationRecord
-from portal.provider import client_for
+from sync.clients import client_for
+from sync.models import ProviderAccount
 from vobiz.client import VobizClient
 from vobiz.errors import TransportError
 

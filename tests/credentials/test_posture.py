@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.choices import GlobalRole, ProviderEnvironment
-from accounts.models import ProviderAccount, SubAccount
+from accounts.choices import GlobalRole
+from accounts.models import SubAccount
+from core.crypto import key_fingerprints
 from credentials.choices import RotationState, SecretKind
 from credentials.models import EncryptionKey, RotationRecord
 from credentials.posture import posture, prefix_length
 from credentials.services import encryption_keys_record
-from portal.crypto import key_fingerprints
+from sync.models import ProviderAccount, ProviderEnvironment
 from tests.conftest import MAX_LIST_QUERIES, count_queries
 from tests.credentials.test_views_inventory import sip_trunk
 from tests.factories import SubAccountFactory, UserFactory

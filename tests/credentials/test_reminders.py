@@ -10,12 +10,12 @@ import pytest
 from django.core import mail
 
 from accounts.choices import GlobalRole
-from accounts.models import ProviderAccount
 from credentials import tasks
 from credentials.choices import RotationState, SecretKind
 from credentials.models import RotationRecord, SecretReminder
 from credentials.services import rotation_reminders_send
 from monitoring.models import Notification
+from sync.models import ProviderAccount
 from tests.credentials.test_views_inventory import sip_trunk
 from tests.factories import UserFactory
 

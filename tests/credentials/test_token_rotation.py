@@ -8,14 +8,14 @@ from __future__ import annotations
 import pytest
 from django.db import OperationalError
 
-from accounts.models import AuditEvent, ProviderAccount, SubAccount
+from accounts.models import AuditEvent, SubAccount
 from accounts.sync import sub_accounts_sync
 from credentials import services
 from credentials.choices import RotationState, SecretKind
 from credentials.models import RotationRecord
 from credentials.services import common
-from monitoring.models import ApiCall
-from portal import tasks
+from sync import tasks
+from sync.models import ApiCall, ProviderAccount
 from trunks.sync import trunks_sync
 from vobiz.client import VobizClient
 from vobiz.errors import AuthError, TransportError

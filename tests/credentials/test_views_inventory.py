@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import SubAccount
+from core.crypto import key_fingerprints
 from credentials.choices import RotationState, SecretKind
 from credentials.models import EncryptionKey, RotationRecord
 from credentials.services import encryption_keys_record
 from monitoring.models import NotificationChannel
-from portal.crypto import key_fingerprints
 from tests.conftest import MAX_LIST_QUERIES, count_queries
 from tests.factories import SubAccountFactory
 from trunks.models import Trunk, TrunkCredential

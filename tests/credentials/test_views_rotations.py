@@ -9,9 +9,10 @@ import secrets
 import pytest
 from django.urls import reverse
 
-from accounts.models import ProviderAccount, SubAccount
+from accounts.models import SubAccount
 from credentials.models import RotationRecord
 from monitoring.models import NotificationChannel
+from sync.models import ProviderAccount
 
 pytestmark = pytest.mark.django_db
 

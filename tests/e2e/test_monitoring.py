@@ -82,8 +82,8 @@ def test_the_sync_card_follows_a_running_sync_without_a_reload(
     """htmx polls the card while the sync runs and stops once it is done."""
     import datetime as dt
 
-    from monitoring.models import SyncState
-    from portal.sync import sync_run
+    from sync.models import SyncState
+    from sync.runs import sync_run
 
     SyncState.objects.create(
         provider_account=provider,
@@ -109,7 +109,7 @@ def test_every_page_an_admin_reaches_fits_a_phone(
     """UX: usable on a phone; wide tables scroll inside their card, not the page."""
     import datetime as dt
 
-    from monitoring.models import SyncState
+    from sync.models import SyncState
 
     for kind in ("balance", "cdrs", "trunks"):
         SyncState.objects.create(

@@ -10,8 +10,8 @@ import pytest
 from accounts.sync import sub_accounts_sync
 from loadtest import scenario
 from loadtest.scenario import CallResult
-from monitoring.models import ApiCall
-from portal.provider import client_for
+from sync.clients import client_for
+from sync.models import ApiCall
 from trunks.sync import trunks_sync
 from vobiz.client import VobizClient
 

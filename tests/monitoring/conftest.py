@@ -17,10 +17,11 @@ from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import timezone
 
+from accounts.selectors import owner_map
 from billing.ingest import ingest_cdrs, parse_cdr
-from monitoring.models import AlertRule, ApiCall
+from monitoring.models import AlertRule
 from monitoring.services import EVALUATE_LEASE_KEY
-from portal.sync import owner_map
+from sync.models import ApiCall
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 
@@ -159,7 +160,7 @@ class Receiver:
     """An HTTPS server on 127.0.0.1 that records the requests it gets."""
 
     def __init__(self, ca_dir) -> None:
-        from vobiz.simulator.tls import ensure_certificate, server_context
+        from simulator.tls import ensure_certificate, server_context
 
         self.ca, cert, key = ensure_certificate(ca_dir)
         self.requests: list[dict] = []

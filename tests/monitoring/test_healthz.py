@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from portal.provider import breaker_key
+from sync.clients import breaker_key
 
 pytestmark = pytest.mark.django_db
 URL = "/healthz"

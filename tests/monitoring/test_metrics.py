@@ -13,8 +13,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from billing.models import BalanceSnapshot
-from monitoring.models import Alert, SyncState, SyntheticCheck
-from portal.provider import breaker_key
+from monitoring.models import Alert, SyntheticCheck
+from sync.clients import breaker_key
+from sync.models import SyncState
 from tests.monitoring.conftest import api_calls, calls, ingest, seeded_rule
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from core.notify import notify
 from monitoring.models import Notification
-from monitoring.notify import notify
 
 pytestmark = pytest.mark.django_db
 

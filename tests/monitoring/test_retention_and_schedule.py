@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from monitoring import services, tasks
 from monitoring.models import (
-    ApiCall,
     Delivery,
     Notification,
     NotificationChannel,
     SyntheticCheck,
 )
+from sync.models import ApiCall
 from tests.monitoring.conftest import api_calls
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,10 @@ import pytest
 
 from accounts.audit import audit_record
 from billing.models import BalanceSnapshot, Budget
-from monitoring.models import Alert, SyncState, SyntheticCheck
+from monitoring.models import Alert, SyntheticCheck
 from monitoring.rules.calls import risky_destination
 from monitoring.services import alerts_evaluate
+from sync.models import SyncState
 from tests.monitoring.conftest import NOW, api_calls, calls, cdr, ingest, only_rule
 from trunks.models import Trunk, TrunkCredential
 

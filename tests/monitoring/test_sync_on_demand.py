@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from monitoring import services
-from monitoring.models import SyncState
-from portal.sync import lease_key, progress_key, queued_key, sync_run
+from sync import requests
+from sync.models import SyncState
+from sync.registry import BY_NAME
+from sync.runs import lease_key, progress_key, queued_key, sync_run
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +27,9 @@ STATUS = reverse("monitoring:sync_status")
 @pytest.fixture(autouse=True)
 def _clean_sync_keys(provider):
     keys = [
-        key(provider.pk, kind)
-        for key in (queued_key, progress_key)
-        for kind in services.SYNC_TASKS
+        key(provider.pk, kind) for key in (queued_key, progress_key) for kind in BY_NAME
     ]
-    keys += [lease_key(provider, kind) for kind in services.SYNC_TASKS]
+    keys += [lease_key(provider, kind) for kind in BY_NAME]
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)
@@ -39,9 +39,12 @@ def _clean_sync_keys(provider):
 def sent(monkeypatch):
     """Record the tasks a request sends (there is no broker in these tests)."""
     calls = []
-    monkeypatch.setattr(
-        services, "_send_sync", lambda *args: calls.append(args), raising=True
-    )
+    kind_of = {spec.task: spec.name for spec in BY_NAME.values()}
+
+    def record(task, provider_id, since):
+        calls.append((provider_id, kind_of[task], since))
+
+    monkeypatch.setattr(requests, "_send", record, raising=True)
     return calls
 
 
@@ -195,11 +198,11 @@ def test_the_task_gets_the_first_day_as_text_when_there_is_one(
 ):
     from django.utils.module_loading import import_string
 
-    task = import_string(services.SYNC_TASKS[kind])
+    task = import_string(BY_NAME[kind].task)
     calls = []
     monkeypatch.setattr(task, "delay", lambda *args: calls.append(args))
     since = today() - dt.timedelta(days=5) if kind != "balance" else None
-    services._send_sync(provider.pk, kind, since)
+    requests._send(BY_NAME[kind].task, provider.pk, since)
     assert calls == [(provider.pk, since.isoformat()) if since else (provider.pk,)]
 
 

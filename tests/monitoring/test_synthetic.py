@@ -14,7 +14,7 @@ from monitoring import synthetic
 from monitoring.models import Alert, SyntheticCheck
 from monitoring.services import alerts_evaluate
 from monitoring.tasks import synthetic_call
-from portal.provider import forget_clients
+from sync.clients import forget_clients
 from tests.monitoring.conftest import only_rule
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitoring import selectors
-from monitoring.models import ApiCall, SyncState
-from portal.provider import breaker_key
+from sync.clients import breaker_key
+from sync.models import ApiCall, SyncState
 from tests.conftest import MAX_LIST_QUERIES, count_queries
 from tests.monitoring.conftest import api_calls
 

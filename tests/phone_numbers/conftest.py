@@ -8,7 +8,7 @@ from accounts.choices import MembershipRole
 from accounts.models import SubAccount
 from accounts.sync import sub_accounts_sync
 from phone_numbers.sync import numbers_sync
-from portal.provider import client_for
+from sync.clients import client_for
 from tests.factories import MembershipFactory, UserFactory
 from tests.phone_numbers.factories import (
     NumberRequestFactory,
@@ -134,7 +134,7 @@ class World:
         """Return the master wallet's balance, read fresh from the simulator."""
         from django.core.cache import cache
 
-        from portal.sync import parse_decimal
+        from sync.runs import parse_decimal
 
         cache.clear()
         reply = client_for(self.provider).get_balance("INR")

@@ -10,9 +10,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from accounts.models import ProviderAccount, SubAccount
-from portal import crypto
-from portal.fields import MASK, Secret
+from accounts.models import SubAccount
+from core import crypto
+from core.fields import MASK, Secret
+from sync.models import ProviderAccount
 from tests.factories import ProviderAccountFactory, SubAccountFactory
 
 

@@ -9,7 +9,7 @@ import time_machine
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
-from portal.paging import keyset_page
+from core.paging import keyset_page
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.sync import parse_datetime, parse_decimal
+from sync.runs import parse_datetime, parse_decimal
 
 
 @pytest.mark.parametrize(

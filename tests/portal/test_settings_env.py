@@ -122,7 +122,7 @@ def test_redis_url_selects_redis_for_cache_and_broker(tmp_path):
 def test_bad_encryption_key_is_reported_without_the_value(settings, value):
     from django.core.exceptions import ImproperlyConfigured
 
-    from portal import crypto
+    from core import crypto
 
     settings.FIELD_ENCRYPTION_KEYS = [value]
     with pytest.raises(ImproperlyConfigured) as excinfo:

@@ -8,7 +8,7 @@ from accounts.models import SubAccount
 from accounts.sync import sub_accounts_sync
 from phone_numbers.models import PhoneNumber
 from phone_numbers.sync import _fields as number_fields
-from portal.sync import parse_int, text
+from sync.runs import parse_int, text
 from trunks.models import IpAclEntry, Trunk, TrunkCredential
 from trunks.sync import acl_fields, credential_fields, trunk_fields
 

@@ -10,9 +10,9 @@ import time_machine
 
 from billing.models import BalanceSnapshot
 from billing.sync import balance_snapshot
-from monitoring.models import ApiCall
-from portal.provider import breaker_for
-from portal.tasks import BACKOFF_CAP, countdown_for, longest_countdown, run_sync
+from sync.clients import breaker_for
+from sync.models import ApiCall
+from sync.tasks import BACKOFF_CAP, countdown_for, longest_countdown, run_sync
 from vobiz.errors import NotFound, RateLimited, ServerError
 
 pytestmark = pytest.mark.django_db

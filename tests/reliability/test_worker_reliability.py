@@ -14,8 +14,8 @@ from django.db.models.functions import TruncDate
 from accounts.sync import sub_accounts_sync
 from billing import tasks as billing_tasks
 from billing.models import BalanceSnapshot, Cdr, CdrDailyRollup
-from monitoring.models import ApiCall, SyncState
-from portal.provider import breaker_for
+from sync.clients import breaker_for
+from sync.models import ApiCall, SyncState
 from tests.reliability.conftest import wait_for
 
 # A fast worker for tests: short lease and visibility timeout, small task slices.

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from portal.security import LOCKOUT_MESSAGE
+from accounts.security import LOCKOUT_MESSAGE
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,10 @@ from accounts.models import AuditEvent, SubAccount
 from accounts.sync import sub_accounts_sync
 from billing.models import BalanceSnapshot, Cdr, CdrDailyRollup, Transaction
 from billing.sync import balance_snapshot, cdrs_sync, transactions_sync
-from monitoring.models import ApiCall, SyncState
 from phone_numbers.models import PhoneNumber
 from phone_numbers.sync import numbers_sync
-from portal.sync import SyncBusy, lease_key
+from sync.models import ApiCall, SyncState
+from sync.runs import SyncBusy, lease_key
 from trunks.models import Trunk, TrunkCredential
 from trunks.sync import trunks_sync
 from vobiz.errors import ServerError

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from portal.provider import sub_account_client
+from sync.clients import sub_account_client
 from tests.trunks.factories import TrunkFactory
 from trunks.choices import HealthEventKind
 from trunks.models import IpAclEntry, Trunk, TrunkHealthEvent

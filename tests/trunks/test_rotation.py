@@ -152,7 +152,7 @@ def test_a_lost_answer_is_adopted_on_resume_not_created_twice(
     )
     job = start(sim_trunk, admin_user)
     # As if the failed create had landed at Vobiz and only the answer was lost.
-    from portal.provider import sub_account_client
+    from sync.clients import sub_account_client
 
     client = sub_account_client(sim_trunk.provider_account, sim_trunk.sub_account)
     client.create_credential(job.new_username, job.new_password.reveal())

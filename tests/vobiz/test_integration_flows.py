@@ -16,9 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import requests
 
+from simulator.server import SimulatorHandle, start_in_thread
 from vobiz import VobizClient
 from vobiz.errors import VobizError
-from vobiz.simulator.server import SimulatorHandle, start_in_thread
 
 pytestmark = pytest.mark.integration
 

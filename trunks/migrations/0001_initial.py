@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import portal.fields
+import core.fields
 
 
 class Migration(migrations.Migration):
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ("updated_at", models.DateTimeField(auto_now=True)),
                 ("remote_id", models.CharField(max_length=64, unique=True)),
                 ("username", models.CharField(max_length=64)),
-                ("password", portal.fields.EncryptedTextField(blank=True)),
+                ("password", core.fields.EncryptedTextField(blank=True)),
                 ("realm", models.CharField(blank=True, max_length=255)),
                 ("enabled", models.BooleanField(default=True)),
                 ("rotated_at", models.DateTimeField(blank=True, null=True)),

@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.audit import audit_record
-from accounts.models import ProviderAccount, SubAccount
-from accounts.validators import validate_master_auth_id
+from accounts.models import SubAccount
+from sync.models import ProviderAccount, validate_master_auth_id
 
 
 class Command(BaseCommand):

@@ -14,7 +14,8 @@ from django.db import transaction
 
 from accounts import services, twofactor
 from accounts.choices import GlobalRole, SubAccountKind
-from accounts.models import ProviderAccount, SubAccount, User
+from accounts.models import SubAccount, User
+from sync.models import ProviderAccount
 
 TEAMS = [
     ("Support", SubAccountKind.TEAM, "Inbound customer support lines"),
