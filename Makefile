@@ -30,6 +30,7 @@ lint: venv
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(PY) manage.py check --settings=portal.test_settings
 	$(PY) manage.py makemigrations --check --dry-run --settings=portal.test_settings
 

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.audit import audit_record, snapshot
 from accounts.choices import GlobalRole, MembershipRole, SubAccountKind
 from accounts.models import Membership, SubAccount, User, require_admin
+from accounts.signals import subaccount_removed
 from sync.clients import client_for
 from sync.models import ProviderAccount
 from vobiz.client import VobizClient
@@ -358,8 +359,6 @@ def subaccount_delete(
 
 @transaction.atomic
 def _delete_locally(*, actor: User, sub_account: SubAccount) -> str:
-    from trunks.models import IpAclEntry, Trunk, TrunkCredential
-
     locked = SubAccount.objects.select_for_update().get(pk=sub_account.pk)
     before = snapshot(locked, SUBACCOUNT_FIELDS)
     if not subaccount_is_referenced(locked):
@@ -374,10 +373,8 @@ def _delete_locally(*, actor: User, sub_account: SubAccount) -> str:
         locked.delete()
         return "deleted"
     now = timezone.now()
-    for model in (Trunk, TrunkCredential, IpAclEntry):
-        model.objects.filter(sub_account=locked, removed_at__isnull=True).update(
-            removed_at=now
-        )
+    # Trunks, credentials and whitelist entries of the team go with it.
+    subaccount_removed.send(sender=SubAccount, sub_account=locked, now=now)
     locked.removed_at = now
     locked.enabled = False
     locked.disabled_at = locked.disabled_at or now

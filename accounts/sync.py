@@ -12,7 +12,8 @@ from accounts.models import SubAccount
 from accounts.services import SUBACCOUNT_FIELDS
 from sync.clients import client_for
 from sync.models import ProviderAccount
-from sync.runs import parse_int, sync_run, text
+from sync.runs import sync_run
+from vobiz.parse import parse_int, text
 
 # Fields Vobiz owns; a difference here that the portal did not make is drift.
 MIRRORED = (

@@ -25,7 +25,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from billing.models import Cdr, CdrCauseRollup, CdrDailyRollup
-from sync.runs import text
+from vobiz.parse import text
 
 # Column order of a row; the same order is used for COPY and the merge.
 COLUMNS = (

@@ -26,7 +26,8 @@ from billing.models import (
 )
 from sync.clients import client_for
 from sync.models import ProviderAccount
-from sync.runs import SyncRun, parse_datetime, parse_decimal, sync_run, text
+from sync.runs import SyncRun, sync_run
+from vobiz.parse import parse_datetime, parse_decimal, text
 
 Progress = Callable[[dt.date, int], None]
 CENT_THOUSANDTH = Decimal("0.00001")  # the precision of every money column

@@ -24,9 +24,9 @@ from django.utils import timezone
 from monitoring.models import SyntheticCheck
 from sync.clients import client_for
 from sync.models import ProviderAccount
-from sync.runs import parse_datetime, parse_decimal
 from vobiz.client import VobizClient
 from vobiz.errors import VobizError
+from vobiz.parse import parse_datetime, parse_decimal
 
 logger = logging.getLogger("monitoring.synthetic")
 

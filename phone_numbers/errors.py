@@ -10,7 +10,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from sync.runs import parse_datetime
 from vobiz.errors import (
     AuthError,
     CircuitOpen,
@@ -23,6 +22,7 @@ from vobiz.errors import (
     ValidationFailed,
     VobizError,
 )
+from vobiz.parse import parse_datetime
 
 COOL_OFF_DAYS = 15
 

@@ -11,9 +11,11 @@ from accounts.audit import audit_record
 from accounts.selectors import owner_map
 from phone_numbers.models import PhoneNumber
 from sync.clients import client_for
+from sync.mirror import upsert_synced
 from sync.models import ProviderAccount
-from sync.runs import parse_datetime, parse_decimal, sync_run, text, upsert_synced
+from sync.runs import sync_run
 from trunks.models import Trunk
+from vobiz.parse import parse_datetime, parse_decimal, text
 
 DRIFT = ("status", "account_auth_id", "trunk_remote_id")
 

@@ -18,14 +18,15 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, snapshot
 from accounts.models import SubAccount, User
-from sync.runs import parse_datetime
 from trunks.choices import AuthType, HealthEventKind
 from trunks.models import IpAclEntry, Trunk, TrunkCredential, TrunkHealthEvent
 from trunks.remote import team_client
+from trunks.signals import trunk_removed
 from trunks.sync import acl_fields, credential_fields, trunk_fields
 from trunks.validators import IpEntry, generate_sip_password
 from vobiz.client import VobizClient
 from vobiz.errors import NotFound, VobizError
+from vobiz.parse import parse_datetime
 
 TRUNK_AUDIT_FIELDS = (
     "name",
@@ -289,8 +290,6 @@ def trunk_delete(*, actor: User, trunk: Trunk) -> list[str]:
 
 @transaction.atomic
 def _save_deleted_trunk(actor: User, trunk: Trunk, gone_acls: set[str]) -> None:
-    from phone_numbers.models import PhoneNumber
-
     now = timezone.now()
     locked = Trunk.objects.select_for_update().get(pk=trunk.pk)
     before = snapshot(locked, TRUNK_AUDIT_FIELDS)
@@ -302,8 +301,8 @@ def _save_deleted_trunk(actor: User, trunk: Trunk, gone_acls: set[str]) -> None:
     entries = IpAclEntry.objects.filter(trunk=locked, removed_at__isnull=True)
     entries.filter(remote_id__in=gone_acls).update(removed_at=now)
     entries.exclude(remote_id__in=gone_acls).update(trunk=None)
-    # Vobiz unroutes the numbers that pointed at the trunk.
-    PhoneNumber.objects.filter(trunk=locked).update(trunk=None, trunk_remote_id="")
+    # Vobiz unroutes the numbers that pointed at the trunk (phone_numbers hears).
+    trunk_removed.send(sender=Trunk, trunk=locked, now=now)
     audit_record(
         actor=actor,
         action="trunk.delete",

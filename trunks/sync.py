@@ -16,12 +16,14 @@ from accounts.models import SubAccount
 from accounts.selectors import owner_map
 from core.models import SyncedModel
 from sync.clients import client_for, sub_account_client
+from sync.mirror import upsert_synced
 from sync.models import ProviderAccount
-from sync.runs import SyncRun, parse_datetime, parse_int, sync_run, text, upsert_synced
+from sync.runs import SyncRun, sync_run
 from trunks.choices import HealthEventKind, TrunkStatus
 from trunks.models import IpAclEntry, Trunk, TrunkCredential, TrunkHealthEvent
 from vobiz.client import VobizClient
 from vobiz.errors import AuthError, NotFound
+from vobiz.parse import parse_datetime, parse_int, text
 
 logger = logging.getLogger("trunks.sync")
 

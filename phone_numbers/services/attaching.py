@@ -14,9 +14,9 @@ from phone_numbers.choices import PurchaseStatus
 from phone_numbers.errors import explain
 from phone_numbers.models import NumberPurchase, PhoneNumber
 from phone_numbers.services.lease import Run, save_row
-from sync.runs import text
 from trunks.models import Trunk
 from vobiz.errors import VobizError
+from vobiz.parse import text
 
 
 def attach(run: Run, purchase: NumberPurchase) -> None:

@@ -25,8 +25,8 @@ from phone_numbers.services.requests import (
     new_idempotency_key,
     offer_from,
 )
-from sync.runs import parse_datetime, parse_decimal, text
 from vobiz.errors import InsufficientBalance, NotFound, ServerError, VobizError
+from vobiz.parse import parse_datetime, parse_decimal, text
 
 SUBSTITUTIONS = 3
 PICK_CANDIDATES = 10

@@ -16,9 +16,9 @@ from accounts.models import SubAccount, User, require_admin
 from phone_numbers.choices import ReleaseStatus
 from phone_numbers.models import NumberRelease, PhoneNumber
 from sync.clients import client_for
-from sync.runs import parse_datetime, parse_decimal
 from trunks.models import Trunk
 from vobiz.client import VobizClient
+from vobiz.parse import parse_datetime, parse_decimal
 
 NUMBER_FIELDS = (
     "status",

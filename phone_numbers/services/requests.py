@@ -23,8 +23,8 @@ from phone_numbers.models import NumberPurchase, NumberRequest
 from phone_numbers.notices import tell
 from phone_numbers.validators import country_code_for, national_digits
 from sync.clients import client_for
-from sync.runs import parse_decimal
 from trunks.models import Trunk
+from vobiz.parse import parse_decimal
 
 REQUEST_FIELDS = (
     "sub_account",

@@ -134,7 +134,7 @@ class World:
         """Return the master wallet's balance, read fresh from the simulator."""
         from django.core.cache import cache
 
-        from sync.runs import parse_decimal
+        from vobiz.parse import parse_decimal
 
         cache.clear()
         reply = client_for(self.provider).get_balance("INR")

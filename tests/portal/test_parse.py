@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from sync.runs import parse_datetime, parse_decimal
+from vobiz.parse import parse_datetime, parse_decimal
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from accounts.models import SubAccount
 from accounts.sync import sub_accounts_sync
 from phone_numbers.models import PhoneNumber
 from phone_numbers.sync import _fields as number_fields
-from sync.runs import parse_int, text
 from trunks.models import IpAclEntry, Trunk, TrunkCredential
 from trunks.sync import acl_fields, credential_fields, trunk_fields
+from vobiz.parse import parse_int, text
 
 pytestmark = pytest.mark.django_db
 
