@@ -1,19 +1,28 @@
-"""Mirror Vobiz's sub-accounts into the portal."""
+"""Mirror Vobiz's sub-accounts into the portal: the mapping and the drift rules.
+
+The loop, the locking and the removal marking are `sync.mirror`'s. What is
+particular to sub-accounts:
+
+- a sub-account typed into the portal before Vobiz knew it (no auth id, same
+  name) is adopted, not copied;
+- a new one whose name is taken gets its auth id after the name;
+- a name Vobiz changed to one another sub-account has keeps the old name;
+- linking a row to its auth id, and Vobiz's numeric id (kept when Vobiz sends
+  none), are bookkeeping, not drift: only the MIRRORED fields are.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
 from accounts.audit import audit_record, snapshot
 from accounts.models import SubAccount
 from accounts.services import SUBACCOUNT_FIELDS
 from sync.clients import client_for
+from sync.mirror import Fields, Mirror, mirror
 from sync.models import ProviderAccount
 from sync.runs import sync_run
-from vobiz.parse import parse_int, text
+from vobiz.payloads import SubAccount as RemoteSubAccount
 
 # Fields Vobiz owns; a difference here that the portal did not make is drift.
 MIRRORED = (
@@ -26,19 +35,116 @@ MIRRORED = (
 )
 
 
-def _remote_fields(remote: dict[str, Any]) -> dict[str, Any]:
-    permissions = remote.get("permissions") or {}
-    return {
-        "name": text(remote.get("name") or remote.get("auth_id"), 100),
-        "description": text(remote.get("description"), 500),
-        "enabled": bool(remote.get("enabled", True)),
-        # The column's check allows 1 to 100,000 requests per minute.
-        "rate_limit": parse_int(
-            remote.get("rate_limit") or 1000, 1000, low=1, high=100_000
-        ),
-        "permit_calls": bool(permissions.get("calls", True)),
-        "permit_cdr": bool(permissions.get("cdr", True)),
-    }
+def subaccount_fields(remote: RemoteSubAccount) -> Fields:
+    """Map a Vobiz sub-account to the row's columns.
+
+    The auth id rides along for `settle`, which takes it out again: the mirror
+    writes the key itself.
+    """
+    fields: Fields = {name: getattr(remote, name) for name in MIRRORED}
+    return {**fields, "auth_id": remote.auth_id, "remote_id": remote.id}
+
+
+class SubAccountRules:
+    """The drift rules of one run over one provider account's sub-accounts."""
+
+    def __init__(self, provider: ProviderAccount) -> None:
+        self.provider = provider
+        # The row being settled, as it was before the run touched it (mirror()
+        # settles, then saves, then reports one row at a time), for the audit.
+        self.before: dict[int, dict[str, Any]] = {}
+
+    def find(self, auth_id: str, fields: Fields) -> SubAccount | None:
+        """Return the portal-only sub-account of the same name, locked, if any."""
+        # A sub-account typed into the portal before Vobiz knew it: link, don't copy.
+        return (
+            SubAccount.objects.select_for_update()
+            .filter(
+                provider_account=self.provider,
+                name__iexact=fields["name"],
+                auth_id__isnull=True,
+            )
+            .first()
+        )
+
+    def settle(self, local: SubAccount | None, fields: Fields) -> Fields:
+        """Return the fields to write: a free name if new, the old one on a clash."""
+        fields = dict(fields)
+        auth_id = fields.pop("auth_id")
+        if local is None:
+            fields["name"] = self._free_name(fields["name"], auth_id)
+            return fields
+        self.before = {local.pk: snapshot(local, SUBACCOUNT_FIELDS)}
+        remote_id = fields.pop("remote_id")
+        # Set on the row, not compared: they never count as a change outside.
+        local.auth_id = auth_id
+        local.remote_id = remote_id or local.remote_id
+        if fields["name"] != local.name and self._name_taken(local, fields["name"]):
+            del fields["name"]
+        return fields
+
+    def created(self, row: SubAccount) -> None:
+        """Audit a sub-account that appeared at Vobiz outside the portal."""
+        audit_record(
+            actor=None,
+            action="subaccount.synced_new",
+            obj=row,
+            sub_account=row,
+            after=snapshot(row, SUBACCOUNT_FIELDS),
+        )
+
+    def changed(self, row: SubAccount, before: Fields, after: Fields) -> None:
+        """Audit a sub-account changed at Vobiz outside the portal."""
+        audit_record(
+            actor=None,
+            action="subaccount.changed_outside",
+            obj=row,
+            sub_account=row,
+            before=self.before.pop(row.pk),
+            after=snapshot(row, SUBACCOUNT_FIELDS),
+        )
+
+    def removed(self, row: SubAccount) -> None:
+        """Audit a sub-account deleted at Vobiz outside the portal."""
+        audit_record(
+            actor=None,
+            action="subaccount.removed_outside",
+            obj=row,
+            sub_account=row,
+            before=snapshot(row, SUBACCOUNT_FIELDS),
+        )
+
+    def _name_taken(self, local: SubAccount, name: str) -> bool:
+        return (
+            SubAccount.objects.filter(
+                provider_account_id=local.provider_account_id, name__iexact=name
+            )
+            .exclude(pk=local.pk)
+            .exists()
+        )
+
+    def _free_name(self, name: str, auth_id: str) -> str:
+        clash = SubAccount.objects.filter(
+            provider_account=self.provider, name__iexact=name
+        )
+        return f"{name[:80]} ({auth_id})" if clash.exists() else name
+
+
+def subaccount_mirror(provider: ProviderAccount) -> Mirror[RemoteSubAccount]:
+    """Return how one provider account's sub-accounts are mirrored."""
+    rules = SubAccountRules(provider)
+    return Mirror(
+        model=SubAccount,
+        key_field="auth_id",
+        key=lambda remote: remote.auth_id,
+        fields=subaccount_fields,
+        settle=rules.settle,
+        find=rules.find,
+        created=rules.created,
+        changed=rules.changed,
+        removed=rules.removed,
+        removed_fields={"enabled": False},
+    )
 
 
 def sub_accounts_sync(*, provider: ProviderAccount) -> dict[str, int]:
@@ -48,119 +154,16 @@ def sub_accounts_sync(*, provider: ProviderAccount) -> dict[str, int]:
     "changed outside the portal".
     """
     with sync_run(provider, "sub_accounts") as run:
-        summary = run.summary
-        remotes = list(client_for(provider).list_sub_accounts())
-        counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
-        seen: set[str] = set()
-        for remote in remotes:
-            auth_id = text(remote.get("auth_id"), 40)
-            if not auth_id:
-                continue
-            seen.add(auth_id)
-            counts[_upsert(provider, auth_id, remote)] += 1
-        counts["removed"] = _mark_removed(provider, seen)
-        summary.update(counts)
+        remotes = list(client_for(provider).typed.list_sub_accounts())
+        # Only rows Vobiz has seen can vanish from it; portal-only rows stay.
+        linked = SubAccount.objects.filter(
+            provider_account=provider, auth_id__isnull=False
+        )
+        counts = mirror(
+            subaccount_mirror(provider),
+            provider=provider,
+            remotes=remotes,
+            scope=linked,
+        )
+        run.summary.update(counts)
     return counts
-
-
-@transaction.atomic
-def _upsert(provider: ProviderAccount, auth_id: str, remote: dict[str, Any]) -> str:
-    fields = _remote_fields(remote)
-    now = timezone.now()
-    local = SubAccount.objects.select_for_update().filter(auth_id=auth_id).first()
-    if local is None:
-        local = _adopt_by_name(provider, fields["name"])
-    if local is None:
-        created = SubAccount.objects.create(
-            provider_account=provider,
-            auth_id=auth_id,
-            remote_id=text(remote.get("id"), 40),
-            name=_free_name(provider, fields["name"], auth_id),
-            synced_at=now,
-            **{k: v for k, v in fields.items() if k != "name"},
-        )
-        audit_record(
-            actor=None,
-            action="subaccount.synced_new",
-            obj=created,
-            sub_account=created,
-            after=snapshot(created, SUBACCOUNT_FIELDS),
-        )
-        return "created"
-    return _apply(local, auth_id, remote, fields, now)
-
-
-def _apply(
-    local: SubAccount,
-    auth_id: str,
-    remote: dict[str, Any],
-    fields: dict[str, Any],
-    now: Any,
-) -> str:
-    before = snapshot(local, SUBACCOUNT_FIELDS)
-    drift = {k: v for k, v in fields.items() if getattr(local, k) != v}
-    if "name" in drift and _name_taken(local, fields["name"]):
-        drift.pop("name")
-    for key, value in drift.items():
-        setattr(local, key, value)
-    local.auth_id = auth_id
-    local.remote_id = text(remote.get("id"), 40, local.remote_id)
-    local.removed_at = None
-    local.synced_at = now
-    local.save()
-    if not drift:
-        return "unchanged"
-    audit_record(
-        actor=None,
-        action="subaccount.changed_outside",
-        obj=local,
-        sub_account=local,
-        before=before,
-        after=snapshot(local, SUBACCOUNT_FIELDS),
-    )
-    return "updated"
-
-
-def _adopt_by_name(provider: ProviderAccount, name: str) -> SubAccount | None:
-    # A sub-account typed into the portal before Vobiz knew it: link, don't copy.
-    return (
-        SubAccount.objects.select_for_update()
-        .filter(provider_account=provider, name__iexact=name, auth_id__isnull=True)
-        .first()
-    )
-
-
-def _name_taken(local: SubAccount, name: str) -> bool:
-    return (
-        SubAccount.objects.filter(
-            provider_account_id=local.provider_account_id, name__iexact=name
-        )
-        .exclude(pk=local.pk)
-        .exists()
-    )
-
-
-def _free_name(provider: ProviderAccount, name: str, auth_id: str) -> str:
-    clash = SubAccount.objects.filter(provider_account=provider, name__iexact=name)
-    return f"{name[:80]} ({auth_id})" if clash.exists() else name
-
-
-def _mark_removed(provider: ProviderAccount, seen: set[str]) -> int:
-    gone = SubAccount.objects.filter(
-        provider_account=provider, auth_id__isnull=False, removed_at__isnull=True
-    ).exclude(auth_id__in=seen)
-    count = 0
-    for local in gone:
-        with transaction.atomic():
-            SubAccount.objects.filter(pk=local.pk).update(
-                removed_at=timezone.now(), enabled=False
-            )
-            audit_record(
-                actor=None,
-                action="subaccount.removed_outside",
-                obj=local,
-                sub_account=local,
-                before=snapshot(local, SUBACCOUNT_FIELDS),
-            )
-        count += 1
-    return count

@@ -23,15 +23,12 @@ from accounts.models import Membership, SubAccount, require_admin
 from accounts.secrets_shown import SUBACCOUNT_TOKEN
 from accounts.types import AuthedRequest
 from core import show_once
+from core.errors import ProviderError
 from core.htmx import redirect_after_write, render_page
 from core.paging import keyset_page
 from sync.models import ProviderAccount
-from trunks.vobiz_errors import add_to_form, describe
-from vobiz.errors import VobizError
 
 PAGE_SIZE = 25
-# Vobiz's names for the sub-account form's fields, for its validation errors.
-SUBACCOUNT_FIELD_MAP = {"permissions": "permit_calls"}
 
 
 def _page_of(request: HttpRequest, queryset: object) -> object:
@@ -81,8 +78,8 @@ def subaccount_create(request: AuthedRequest) -> HttpResponse:
             sub_account, _token = services.subaccount_provision(
                 actor=request.user, **form.cleaned_data
             )
-        except VobizError as exc:
-            add_to_form(form, exc, SUBACCOUNT_FIELD_MAP)
+        except ProviderError as exc:
+            exc.add_to_form(form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -112,8 +109,8 @@ def subaccount_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             services.subaccount_update(
                 actor=request.user, sub_account=sub_account, **form.cleaned_data
             )
-        except VobizError as exc:
-            add_to_form(form, exc, SUBACCOUNT_FIELD_MAP)
+        except ProviderError as exc:
+            exc.add_to_form(form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -138,7 +135,7 @@ def subaccount_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
                 sub_account=sub_account,
                 enabled=not sub_account.enabled,
             )
-        except (VobizError, ValidationError) as exc:
+        except (ProviderError, ValidationError) as exc:
             messages.error(request, _error_text(exc))
         else:
             state = "disabled" if sub_account.enabled else "enabled"
@@ -149,8 +146,8 @@ def subaccount_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _error_text(exc: Exception) -> str:
-    if isinstance(exc, VobizError):
-        return describe(exc)
+    if isinstance(exc, ProviderError):
+        return exc.message
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc)
@@ -166,7 +163,7 @@ def subaccount_push(request: AuthedRequest, pk: int) -> HttpResponse:
             sub_account, _token = services.subaccount_push(
                 actor=request.user, sub_account=sub_account
             )
-        except (VobizError, ValidationError) as exc:
+        except (ProviderError, ValidationError) as exc:
             messages.error(request, _error_text(exc))
             return redirect(sub_account)
         messages.success(request, f"“{sub_account.name}” created at Vobiz.")
@@ -188,8 +185,8 @@ def subaccount_delete(request: AuthedRequest, pk: int) -> HttpResponse:
                 sub_account=sub_account,
                 confirm_name=form.cleaned_data["confirm_name"],
             )
-        except VobizError as exc:
-            form.add_error(None, describe(exc))
+        except ProviderError as exc:
+            form.add_error(None, exc.message)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -93,10 +93,11 @@ def bench_raw_copy(rows: list[tuple]) -> float:
     """Time only the database load: the COPY payload is formatted beforehand."""
     from django.db import connection, transaction
 
-    from billing.ingest import COLUMNS, _copy_text
+    from billing.services.cdr_ingest import COLUMNS
+    from billing.services.cdr_ingest.postgres import copy_text
 
     cols = ", ".join(COLUMNS)
-    payload = _copy_text(rows)
+    payload = copy_text(rows)
     started = time.perf_counter()
     sql = f"COPY bench_cdr_raw ({cols}) FROM STDIN"
     with (
@@ -120,7 +121,7 @@ def bench_ingest_path(
     days: list[list[dict[str, Any]]], provider_id: int, owners: dict
 ) -> tuple[float, int]:
     """Feed the rows the way billing.sync does: per day, in chunks of CHUNK."""
-    from billing.ingest import ingest_raw_cdrs
+    from billing.services.cdr_ingest import ingest_raw_cdrs
 
     written = 0
     started = time.perf_counter()
@@ -136,7 +137,7 @@ def bench_checked_path(
     days: list[list[dict[str, Any]]], provider_id: int, owners: dict
 ) -> float:
     """Feed the same chunks through parse, stage and merge (no one-COPY path)."""
-    from billing.ingest import ingest_cdrs, parse_cdr
+    from billing.services.cdr_ingest import ingest_cdrs, parse_cdr
 
     started = time.perf_counter()
     for day in days:
@@ -151,10 +152,11 @@ def bench_checked_path(
 
 def bench_naive(rows: list[tuple]) -> float:
     """Time model construction and bulk_create from already-typed values."""
-    from billing.ingest import MUTABLE, _typed
     from billing.models import Cdr
+    from billing.services.cdr_ingest import MUTABLE
+    from billing.services.cdr_ingest.sqlite import typed_row
 
-    typed = [_typed(r) for r in rows]
+    typed = [typed_row(r) for r in rows]
     started = time.perf_counter()
     objs = [Cdr(**values) for values in typed]
     Cdr.objects.bulk_create(
@@ -171,7 +173,7 @@ def main() -> None:
     setup_django()
 
     from accounts.models import SubAccount
-    from billing.ingest import parse_cdr
+    from billing.services.cdr_ingest import parse_cdr
     from sync.models import ProviderAccount
 
     provider, _ = ProviderAccount.objects.get_or_create(

@@ -190,7 +190,7 @@ def _lines(
 def _copy_cdrs(provider, teams: list, rows: int) -> None:
     from django.db import connection
 
-    from billing.ingest import COLUMNS
+    from billing.services.cdr_ingest import COLUMNS
 
     chunk = 250_000
     cols = ", ".join(COLUMNS)
@@ -220,7 +220,7 @@ def _copy_cdrs(provider, teams: list, rows: int) -> None:
 def _rollups(provider) -> None:
     from django.db import transaction
 
-    from billing.ingest import rollups_rebuild
+    from billing.services.rollups import rollups_rebuild
 
     today = dt.datetime.now(dt.UTC).date()
     days = [today - dt.timedelta(days=n) for n in range(DAYS + 1)]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import require_admin
 from accounts.types import AuthedRequest
 from core.htmx import render_page
-from credentials import drills, posture, selectors, services
+from credentials import selectors, services
 from credentials.forms import DrillStartForm, InventoryFilter, RotateConfirmForm
 from credentials.models import Drill
 
@@ -48,7 +48,7 @@ def inventory(request: AuthedRequest) -> HttpResponse:
 def posture_page(request: AuthedRequest) -> HttpResponse:
     """Show what goes against Vobiz's security guidance, each with its fix."""
     require_admin(request.user)
-    findings = posture.posture(user=request.user)
+    findings = selectors.posture(user=request.user)
     context = {"findings": findings, "section": SECTION}
     return render_page(request, "credentials/posture.html", context, partial="findings")
 
@@ -243,7 +243,7 @@ def drill_start(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            run = drills.drill_start(
+            run = services.drill_start(
                 actor=request.user,
                 sub_account=team,
                 confirm_name=form.cleaned_data["confirm_name"],
@@ -262,7 +262,7 @@ def drill_start(request: AuthedRequest, pk: int) -> HttpResponse:
     return render_page(request, "credentials/drill_start.html", context, partial="form")
 
 
-def _drill_report(request: AuthedRequest, run: drills.DrillRun) -> HttpResponse:
+def _drill_report(request: AuthedRequest, run: services.DrillRun) -> HttpResponse:
     """Render the report right after a run; a new token is shown this once."""
     response = render(request, "credentials/drill_detail.html", _report(run.drill, run))
     if run.token:
@@ -270,11 +270,11 @@ def _drill_report(request: AuthedRequest, run: drills.DrillRun) -> HttpResponse:
     return response
 
 
-def _report(drill: Drill, run: drills.DrillRun | None = None) -> dict[str, object]:
+def _report(drill: Drill, run: services.DrillRun | None = None) -> dict[str, object]:
     steps = list(drill.steps.select_related("trunk").order_by("position"))
     return {
         "drill": drill,
-        "steps": [(step, *drills.next_action(step)) for step in steps],
+        "steps": [(step, *selectors.next_action(step)) for step in steps],
         "token": run.token if run else "",
         "section": SECTION,
     }
@@ -294,8 +294,8 @@ def drill_resume(request: AuthedRequest, pk: int, drill_pk: int) -> HttpResponse
     """Continue a drill at its first unfinished step."""
     drill = selectors.drill_get(user=request.user, sub_account_id=pk, drill_id=drill_pk)
     try:
-        run = drills.drill_resume(actor=request.user, drill=drill)
-    except (ValidationError, drills.DrillBusy) as exc:
+        run = services.drill_resume(actor=request.user, drill=drill)
+    except (ValidationError, services.DrillBusy) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, text)
         return redirect(drill)

@@ -248,7 +248,7 @@ def _copy(
 ) -> None:
     from django.db import connection
 
-    from billing.ingest import COLUMNS
+    from billing.services.cdr_ingest import COLUMNS
 
     span = int((end - first).total_seconds())
     chunks = max(1, -(-rows // COPY_CHUNK))
@@ -284,7 +284,7 @@ def cdr_lines(
     first: dt.datetime,
     span: int,
 ) -> io.StringIO:
-    """Return `rows` CDRs as COPY text (columns of `billing.ingest.COLUMNS`)."""
+    """Return `rows` CDRs as COPY text (the ingest's `COLUMNS`)."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     causes = [c for c in CAUSES for _ in range(c[2])]
     offsets = sorted(rng.randrange(max(span, 1)) for _ in range(rows))
@@ -331,7 +331,7 @@ def cdr_lines(
 def _rebuild_rollups(provider_id: int, first: dt.date, last: dt.date) -> None:
     from django.db import transaction
 
-    from billing.ingest import rollups_rebuild
+    from billing.services.rollups import rollups_rebuild
 
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     for at in range(0, len(days), 31):

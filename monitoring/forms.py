@@ -13,7 +13,7 @@ from django.core.validators import EmailValidator
 from accounts.models import SubAccount
 from monitoring.choices import RULE_HELP, ChannelKind, RuleKind
 from monitoring.models import AlertRule, NotificationChannel
-from monitoring.webhooks import validate_webhook_url
+from monitoring.services.webhooks import validate_webhook_url
 from sync.models import ProviderAccount, SyncKind
 
 MAX_RECIPIENTS = 20

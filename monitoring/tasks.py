@@ -11,7 +11,7 @@ from typing import Any
 
 from celery import shared_task
 
-from monitoring import channels, services, synthetic
+from monitoring import services
 from sync.tasks import SYNC_TASK_OPTIONS, providers
 
 # Evaluation and sweeps are cheap and run again a minute later: no retries.
@@ -31,13 +31,13 @@ def alerts_evaluate() -> dict[str, int]:
 @shared_task(**PERIODIC_OPTIONS)
 def deliveries_retry() -> dict[str, int]:
     """Send alert deliveries whose retry is due (and any whose task was lost)."""
-    return channels.deliveries_retry()
+    return services.deliveries_retry()
 
 
 @shared_task(**PERIODIC_OPTIONS)
 def delivery_send(delivery_id: int) -> str:
     """Make the first attempt of one alert delivery."""
-    delivery = channels.delivery_send(delivery_id=delivery_id)
+    delivery = services.delivery_send(delivery_id=delivery_id)
     return delivery.status if delivery is not None else "not due"
 
 
@@ -59,7 +59,7 @@ def synthetic_call(provider_id: int | None = None) -> dict[str, Any]:
     """Place the synthetic test call of each provider account."""
     results: dict[str, Any] = {}
     for provider in providers(provider_id):
-        check = synthetic.synthetic_call_run(provider=provider)
+        check = services.synthetic_call_run(provider=provider)
         results[provider.auth_id] = (
             "skipped" if check is None else ("ok" if check.ok else check.error)
         )

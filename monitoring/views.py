@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -21,7 +21,7 @@ from accounts.models import require_admin
 from accounts.types import AuthedRequest
 from core.htmx import redirect_after_write, render_page
 from core.paging import keyset_page
-from monitoring import channels, checks, metrics, selectors, services
+from monitoring import selectors, services
 from monitoring.choices import RULE_HELP, DeliveryStatus, RuleKind
 from monitoring.forms import (
     ChannelCreateForm,
@@ -31,7 +31,6 @@ from monitoring.forms import (
     RuleFieldsForm,
     SyncRequestForm,
 )
-from monitoring.models import Notification
 from sync.models import ProviderAccount
 
 PAGE_SIZE = 50
@@ -251,7 +250,7 @@ def channel_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def channel_test(request: AuthedRequest, pk: int) -> HttpResponse:
     """Send a test message to a channel now and say how it went (admins)."""
     channel = selectors.channel_get(user=request.user, channel_id=pk)
-    delivery = channels.channel_send_test(channel=channel)
+    delivery = services.channel_send_test(channel=channel)
     if delivery.status == DeliveryStatus.SENT:
         messages.success(request, f"Test sent to “{channel.name}”.")
     else:
@@ -294,8 +293,10 @@ def notification_read(request: AuthedRequest) -> HttpResponse:
     if raw:
         if not raw.isdigit():
             raise Http404
-        own = Notification.objects.for_user(request.user)
-        notification_id = get_object_or_404(own, pk=int(raw)).pk
+        notification = selectors.notification_get(
+            user=request.user, notification_id=int(raw)
+        )
+        notification_id = notification.pk
     services.notifications_mark_read(user=request.user, notification_id=notification_id)
     return redirect_after_write(request, "monitoring:notification_list")
 
@@ -338,7 +339,7 @@ def synthetic_answer(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     """Report database, cache and broker health as JSON: 200 if all ok, else 503."""
-    healthy, body = checks.health_report()
+    healthy, body = selectors.health_report()
     return JsonResponse(body, status=200 if healthy else 503)
 
 
@@ -363,4 +364,6 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         return response
     # Every metric name is a classic one, so the 0.0.4 text format is exact and
     # every Prometheus version reads it.
-    return HttpResponse(metrics.render(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+    return HttpResponse(
+        selectors.metrics_render(), content_type=CONTENT_TYPE_PLAIN_0_0_4
+    )

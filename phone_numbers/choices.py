@@ -6,7 +6,7 @@ from django.db import models
 
 
 class NumberSeries(models.TextChoices):
-    """The Indian number series a team can ask for (vobiz-api.md §7.6, §14)."""
+    """The Indian number series a team can ask for (docs/vobiz-api.md §7.6, §14)."""
 
     S80 = "80", "80 — local, Bengaluru"
     S79 = "79", "79 — local, Ahmedabad"

@@ -32,7 +32,7 @@ from trunks.models import Trunk
 
 AnyUser = User | AnonymousUser
 UTILIZATION_DAYS = 7
-# Vobiz's documented default release fee (vobiz-api.md §7.4: "release_fee": 700).
+# Vobiz's documented default release fee (docs/vobiz-api.md §7.4: "release_fee": 700).
 DOCUMENTED_RELEASE_FEE = Decimal("700")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 
 from phone_numbers.models import NumberRequest
-from phone_numbers.services import fulfilment
+from phone_numbers.services import purchase
 from phone_numbers.sync import numbers_sync as numbers_sync_service
 from sync.tasks import SYNC_TASK_OPTIONS, countdown_for, run_sync
 from vobiz.errors import VobizError
@@ -28,8 +28,8 @@ def number_request_fulfil(self: Any, request_id: int) -> dict[str, int]:
     its lease ends.
     """
     try:
-        return fulfilment.number_request_fulfil(request_id=request_id)
-    except fulfilment.PurchaseBusy as busy:
+        return purchase.number_request_fulfil(request_id=request_id)
+    except purchase.PurchaseBusy as busy:
         raise self.retry(countdown=busy.retry_in) from busy
     except VobizError as error:
         if not error.transient:
@@ -42,7 +42,7 @@ def number_request_fulfil(self: Any, request_id: int) -> dict[str, int]:
 @shared_task(**SYNC_TASK_OPTIONS)
 def number_requests_resume(self: Any) -> list[int]:
     """Queue the purchase again for approved requests that stopped moving."""
-    stalled = fulfilment.number_requests_stalled()
+    stalled = purchase.number_requests_stalled()
     for request_id in stalled:
         number_request_fulfil.delay(request_id)
     return stalled

@@ -21,18 +21,26 @@ from portal.envfile import write_env
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
-SIM_DIR = VAR / "sim"
 SIM_PORT = int(os.environ.get("DEMO_SIM_PORT", "8443"))
 WEB = os.environ.get("DEMO_ADDR", "127.0.0.1:8000")
 PY = sys.executable
-SIMULATOR = [
-    *(PY, "-m", "simulator", "--host", "127.0.0.1", "--port", str(SIM_PORT)),
-    *("--data-dir", str(SIM_DIR), "--quiet"),
-]
-WORKER = [
-    *(PY, "-m", "celery", "-A", "portal", "worker", "--beat", "--concurrency", "1"),
-    *("--loglevel", "WARNING", "--schedule", str(VAR / "celerybeat-schedule")),
-]
+
+
+def simulator_args(sim_dir: Path, port: int) -> list[str]:
+    """Return the command that runs the simulator on loopback with its data dir."""
+    return [
+        *(PY, "-m", "simulator", "--host", "127.0.0.1", "--port", str(port)),
+        *("--data-dir", str(sim_dir), "--quiet"),
+    ]
+
+
+def worker_args(var: Path) -> list[str]:
+    """Return the command that runs one Celery worker with embedded beat."""
+    return [
+        *(PY, "-m", "celery", "-A", "portal", "worker", "--beat"),
+        *("--concurrency", "1", "--loglevel", "WARNING"),
+        *("--schedule", str(var / "celerybeat-schedule")),
+    ]
 
 
 def _manage(*args: str) -> None:
@@ -40,12 +48,14 @@ def _manage(*args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)  # noqa: S603
 
 
-def _wait_for_simulator(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait_for_simulator(
+    process: subprocess.Popen[bytes], sim_dir: Path, timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit("The simulator stopped; see its output above.")
-        if (SIM_DIR / "credentials.json").exists() and (SIM_DIR / "ca.pem").exists():
+        if (sim_dir / "credentials.json").exists() and (sim_dir / "ca.pem").exists():
             return
         time.sleep(0.2)
     raise SystemExit("The simulator did not start in time.")
@@ -70,17 +80,44 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def main() -> int:
-    """Start everything, wait for Ctrl-C, stop everything."""
-    VAR.mkdir(exist_ok=True)
+def set_up(
+    processes: list[subprocess.Popen[bytes]],
+    *,
+    var: Path = VAR,
+    env_file: Path = ROOT / ".env",
+    sim_port: int = SIM_PORT,
+) -> None:
+    """Write `.env`, start the simulator, then migrate, connect, sync and seed.
+
+    The simulator joins `processes` (the caller stops it). Each step is one of
+    the portal's own commands; a second run reuses what the first one made.
+    """
+    var.mkdir(exist_ok=True)
+    sim_dir = var / "sim"
     write_env(
-        ROOT / ".env",
+        env_file,
         {
-            "VOBIZ_BASE_URL": f"https://127.0.0.1:{SIM_PORT}/api/v1",
-            "VOBIZ_CA_BUNDLE": str(SIM_DIR / "ca.pem"),
+            "VOBIZ_BASE_URL": f"https://127.0.0.1:{sim_port}/api/v1",
+            "VOBIZ_CA_BUNDLE": str(sim_dir / "ca.pem"),
             "VOBIZ_LOG_LEVEL": "WARNING",
         },
     )
+    sim = _start(simulator_args(sim_dir, sim_port))
+    processes.append(sim)
+    _wait_for_simulator(sim, sim_dir)
+    _manage("migrate", "--noinput", "-v", "0")
+    credentials = str(sim_dir / "credentials.json")
+    _manage("connect_vobiz", "--credentials", credentials, "--label", "Simulator")
+    # Sub-accounts first, so their tokens can be stored before the full sync
+    # (each sub-account's trunks are read with its own token).
+    _manage("sync_vobiz", "--only", "sub_accounts")
+    _manage("connect_vobiz", "--credentials", credentials)
+    _manage("sync_vobiz")
+    _manage("seed_demo")
+
+
+def main() -> int:
+    """Start everything, wait for Ctrl-C, stop everything."""
     processes: list[subprocess.Popen[bytes]] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -91,19 +128,8 @@ def main() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, on_signal)
     try:
-        sim = _start(SIMULATOR)
-        processes.append(sim)
-        _wait_for_simulator(sim)
-        _manage("migrate", "--noinput", "-v", "0")
-        credentials = str(SIM_DIR / "credentials.json")
-        _manage("connect_vobiz", "--credentials", credentials, "--label", "Simulator")
-        # Sub-accounts first, so their tokens can be stored before the full sync
-        # (each sub-account's trunks are read with its own token).
-        _manage("sync_vobiz", "--only", "sub_accounts")
-        _manage("connect_vobiz", "--credentials", credentials)
-        _manage("sync_vobiz")
-        _manage("seed_demo")
-        processes.append(_start(WORKER))
+        set_up(processes)
+        processes.append(_start(worker_args(VAR)))
         processes.append(_start([PY, "manage.py", "runserver", WEB, "--noreload"]))
         print(
             f"\nPortal on http://{WEB}/ (Ctrl-C stops portal, worker, simulator)\n",

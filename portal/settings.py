@@ -354,7 +354,8 @@ SYNC_LEASE_SECONDS = _int("SYNC_LEASE_SECONDS", 120)
 SYNC_RETRY_BASE_SECONDS = _int("SYNC_RETRY_BASE_SECONDS", 30)
 
 # SIP trunks: a trunk's SIP password is due for rotation this many days after it
-# was set; reminders go out 14, 7 and 1 days before, then daily (trunks.reminders).
+# was set; reminders go out 14, 7 and 1 days before, then daily (the policy table
+# in core.rotation; sent by credentials.services.reminders).
 TRUNK_PASSWORD_ROTATION_DAYS = _int("TRUNK_PASSWORD_ROTATION_DAYS", 90)
 
 # Monitoring and alerts.
@@ -397,10 +398,6 @@ WEBHOOK_SECRET_OVERLAP_HOURS = _int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 _DAILY = 24 * 3600.0
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     **sync_beat_schedule(),
-    "trunk-rotation-reminders": {
-        "task": "trunks.tasks.rotation_reminders_send",
-        "schedule": _DAILY,
-    },
     "credential-reminders": {
         "task": "credentials.tasks.rotation_reminders_send",
         "schedule": _DAILY,

@@ -2,7 +2,7 @@
 
 Start it with ``python -m simulator`` or, from tests,
 ``simulator.server.start_in_thread``. The contract it follows is
-``vobiz-api.md`` §17; the control API for fault injection lives under
+``docs/vobiz-api.md`` §17; the control API for fault injection lives under
 ``/__sim__/`` (see ``control.py``).
 """
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the personas of STYLE.md and helpers for view tests.
+"""Shared fixtures: the personas of docs/conventions.md and helpers for view tests.
 
 Team A and team B live under one Vobiz account. The lead of team B must never see
 anything of team A.

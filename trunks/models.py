@@ -147,7 +147,7 @@ class RotationJob(models.Model):
     """One staged rotation of a trunk's SIP password, persisted step by step.
 
     The new password is stored (encrypted) before Vobiz is called, so a crash at
-    any step loses nothing: `rotation.rotation_resume` continues from `state`.
+    any step loses nothing: `services.rotation_resume` continues from `state`.
     The old credential stays attached until the new one is.
     """
 
@@ -221,7 +221,8 @@ class RotationJob(models.Model):
 class RotationReminder(models.Model):
     """A reminder sent for one credential at one milestone (sent once, ever).
 
-    Milestones are `d14`, `d7`, `d1` and, once overdue, `overdue-YYYY-MM-DD`.
+    Milestones are `d14`, `d7`, `d1` and, once overdue, `overdue-YYYY-MM-DD`
+    (`core.rotation`); the credentials app's daily task sends them.
     """
 
     credential = models.ForeignKey(

@@ -1,7 +1,7 @@
 """Reads for trunks, whitelists, credentials and rotations, always scoped.
 
 Admins see every trunk and manage them; team members see their own teams'
-trunks and read them. Finance has no business with trunks (UX.md): 403.
+trunks and read them. Finance has no business with trunks (docs/ux.md): 403.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from accounts.choices import MembershipRole
 from accounts.models import AuditEvent, Membership, SubAccount, User, require_admin
+from core.rotation import Age, age_of
 from trunks.choices import HealthEventKind, RequestStatus, TrunkStatus
 from trunks.filters import TrunkFilter
 from trunks.models import (
@@ -41,7 +42,6 @@ from trunks.models import (
     TrunkCredential,
     TrunkHealthEvent,
 )
-from trunks.policy import CredentialAge, credential_age
 
 AnyUser = User | AnonymousUser
 
@@ -137,12 +137,31 @@ def whitelist_entry_get(*, trunk: Trunk, entry_id: int) -> IpAclEntry:
     return get_object_or_404(trunk_whitelist(trunk=trunk), pk=entry_id)
 
 
-def trunk_credential_age(trunk: Trunk) -> CredentialAge | None:
+def credential_age(
+    credential: TrunkCredential, *, now: dt.datetime | None = None
+) -> Age:
+    """Return the age and due date of a credential's password (core.rotation)."""
+    return age_of("trunk_password", credential.age_base, now=now)
+
+
+def trunk_credential_age(trunk: Trunk) -> Age | None:
     """Return the age of the trunk's password, or None without password auth."""
     credential = trunk.credential
     if credential is None or credential.removed_at:
         return None
     return credential_age(credential)
+
+
+def credential_usernames(*, trunk: Trunk) -> list[str]:
+    """Return the SIP usernames already used in the trunk's account."""
+    return list(
+        TrunkCredential.objects.present()
+        .filter(
+            provider_account_id=trunk.provider_account_id,
+            account_auth_id=trunk.account_auth_id,
+        )
+        .values_list("username", flat=True)
+    )
 
 
 def open_rotation(*, trunk: Trunk) -> RotationJob | None:
@@ -289,9 +308,7 @@ def trunk_health(trunk: Trunk, *, now: dt.datetime | None = None) -> TrunkHealth
     return TrunkHealth(state, label, tone, since, failures, last)
 
 
-def credentials_due(
-    *, user: AnyUser, within_days: int = 14
-) -> list[tuple[Trunk, CredentialAge]]:
+def credentials_due(*, user: AnyUser, within_days: int = 14) -> list[tuple[Trunk, Age]]:
     """Return the user's trunks whose password is due within `within_days`."""
     trunks = trunk_queryset(user=user).filter(
         removed_at__isnull=True, credential__removed_at__isnull=True

@@ -1,4 +1,8 @@
-"""Celery tasks of the trunks app."""
+"""Celery tasks of the trunks app (thin: ids in, one service call).
+
+The SIP password reminders are sent by `credentials.tasks.rotation_reminders_send`,
+the one reminder task of every secret.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,3 @@ from trunks.sync import trunks_sync as trunks_sync_service
 def trunks_sync(self: Any, provider_id: int | None = None) -> dict[str, Any]:
     """Sync trunks, credentials and IP whitelist entries from Vobiz."""
     return run_sync(self, trunks_sync_service, provider_id)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def rotation_reminders_send() -> dict[str, int]:
-    """Send today's SIP password rotation reminders (daily; re-runs send nothing)."""
-    from trunks.reminders import rotation_reminders_send as service
-
-    return service()

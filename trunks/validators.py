@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-# RFC 5737: Vobiz refuses these (vobiz-api.md §8.2).
+# RFC 5737: Vobiz refuses these (docs/vobiz-api.md §8.2).
 DOCUMENTATION_NETS = tuple(
     ipaddress.IPv4Network(n)
     for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
@@ -43,7 +43,7 @@ DESCRIPTION_MAX_LENGTH = 100
 DESCRIPTION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._,()/:#&'-]*$")
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9]{3,32}$")
-# vobiz-api.md §8.1: the API wants at least 8 characters, the console allows
+# docs/vobiz-api.md §8.1: the API wants at least 8 characters, the console allows
 # 5–20 and asks for letters and digits plus one of these. Twenty characters
 # satisfies both, so a password the portal makes also works in the console.
 PASSWORD_SPECIALS = "~!@#$%^&*()_+"  # noqa: S105 (a character class, not a secret)

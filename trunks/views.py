@@ -2,8 +2,9 @@
 
 The pattern of every view: a scoped selector (another team's trunk is a 404),
 then the role check (admins manage, team leads may ask for a rotation, finance
-has no trunk pages: 403), then one service call. Vobiz errors become form errors
-or messages, and nothing changes.
+has no trunk pages: 403), then one service call. A `ProviderError` (Vobiz
+refused, worded by `sync.errors`) becomes a form error or a message, and
+nothing changes.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from accounts.forms import ConfirmForm
 from accounts.models import require_admin
 from accounts.types import AuthedRequest
 from core import show_once
+from core.errors import ProviderError
 from core.htmx import htmx_partial, redirect_after_write, render_page
-from trunks import rotation, selectors, services
+from trunks import selectors, services
 from trunks.choices import RotationReason
 from trunks.forms import (
     IpEntryForm,
@@ -33,17 +35,9 @@ from trunks.forms import (
 )
 from trunks.models import RotationJob, Trunk
 from trunks.secrets_shown import CREDENTIAL
-from trunks.vobiz_errors import add_to_form, describe
-from vobiz.errors import VobizError
 
 PAGE_SIZE = 25
 SECTION = "trunks"
-TRUNK_FIELD_MAP = {
-    "max_concurrent_calls": "concurrent_calls_limit",
-    "trunk_type": "direction",
-    "username": "username",
-    "ip_address": "first_ip",
-}
 
 
 def _page_of(request: AuthedRequest, queryset: Any) -> Any:
@@ -77,7 +71,7 @@ def _detail_context(
         "rotations": selectors.recent_rotations(trunk=trunk),
         "request_open": selectors.open_request(trunk=trunk),
         "can_request": selectors.user_leads_trunk(user=user, trunk=trunk),
-        "can_rotate": rotation.normal_rotation_allowed(trunk),
+        "can_rotate": services.normal_rotation_allowed(trunk),
         "section": SECTION,
     }
     if user.is_admin and "ip_form" not in extra:
@@ -108,8 +102,8 @@ def trunk_create(request: AuthedRequest) -> HttpResponse:
             trunk, password = services.trunk_create(
                 actor=request.user, first_ip=form.ip_entry, **data
             )
-        except VobizError as exc:
-            add_to_form(form, exc, TRUNK_FIELD_MAP)
+        except ProviderError as exc:
+            exc.add_to_form(form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -131,8 +125,8 @@ def trunk_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and not trunk.removed_at:
         try:
             services.trunk_update(actor=request.user, trunk=trunk, **form.cleaned_data)
-        except VobizError as exc:
-            add_to_form(form, exc, TRUNK_FIELD_MAP)
+        except ProviderError as exc:
+            exc.add_to_form(form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -151,7 +145,7 @@ def trunk_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             warnings = services.trunk_delete(actor=request.user, trunk=trunk)
-        except (VobizError, ValidationError) as exc:
+        except (ProviderError, ValidationError) as exc:
             form.add_error(None, _message(exc))
         else:
             messages.success(request, f"Trunk “{trunk.name}” deleted at Vobiz.")
@@ -168,8 +162,8 @@ def trunk_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _message(exc: Exception) -> str:
-    if isinstance(exc, VobizError):
-        return describe(exc)
+    if isinstance(exc, ProviderError):
+        return exc.message
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc)
@@ -203,8 +197,8 @@ def whitelist_add(request: AuthedRequest, pk: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 wide_confirmed=form.cleaned_data["wide_confirm"],
             )
-        except VobizError as exc:
-            add_to_form(form, exc, {"ip_address": "ip_address", "name": "description"})
+        except ProviderError as exc:
+            exc.add_to_form(form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -224,7 +218,7 @@ def whitelist_remove(request: AuthedRequest, pk: int, entry_pk: int) -> HttpResp
     entry = selectors.whitelist_entry_get(trunk=trunk, entry_id=entry_pk)
     try:
         warning = services.ip_entry_remove(actor=request.user, entry=entry)
-    except (VobizError, ValidationError) as exc:
+    except (ProviderError, ValidationError) as exc:
         messages.error(request, _message(exc))
     else:
         messages.success(request, f"{entry.ip_address} removed from the whitelist.")
@@ -252,13 +246,13 @@ def rotation_start(request: AuthedRequest, pk: int) -> HttpResponse:
     form = RotateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = rotation.rotation_start(
+            job = services.rotation_start(
                 actor=request.user,
                 trunk=trunk,
                 reason=reason,
                 note=form.cleaned_data["note"],
             )
-        except (ValidationError, rotation.RotationBusy) as exc:
+        except (ValidationError, services.RotationBusy) as exc:
             form.add_error(None, _message(exc))
         else:
             return _after_run(request, job)
@@ -305,8 +299,8 @@ def rotation_resume(request: AuthedRequest, pk: int, job_pk: int) -> HttpRespons
     """Continue a stopped rotation from its last completed step (admins)."""
     job = selectors.rotation_job_get(user=request.user, trunk_id=pk, job_id=job_pk)
     try:
-        job = rotation.rotation_resume(actor=request.user, job=job)
-    except (ValidationError, rotation.RotationBusy) as exc:
+        job = services.rotation_resume(actor=request.user, job=job)
+    except (ValidationError, services.RotationBusy) as exc:
         messages.error(request, _message(exc))
         return redirect(job)
     return _after_run(request, job)
@@ -317,8 +311,8 @@ def rotation_cancel(request: AuthedRequest, pk: int, job_pk: int) -> HttpRespons
     """Abandon a rotation whose new password is not in use yet (admins)."""
     job = selectors.rotation_job_get(user=request.user, trunk_id=pk, job_id=job_pk)
     try:
-        rotation.rotation_cancel(actor=request.user, job=job)
-    except (VobizError, ValidationError, rotation.RotationBusy) as exc:
+        services.rotation_cancel(actor=request.user, job=job)
+    except (ProviderError, ValidationError, services.RotationBusy) as exc:
         messages.error(request, _message(exc))
         return redirect(job)
     messages.success(request, "Rotation cancelled; the old password stays in use.")
@@ -341,7 +335,7 @@ def rotation_request(request: AuthedRequest, pk: int) -> HttpResponse:
     form = RotationRequestForm(request.POST)
     if form.is_valid():
         try:
-            rotation.rotation_request_create(
+            services.rotation_request_create(
                 actor=request.user, trunk=trunk, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:

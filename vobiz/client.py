@@ -1,4 +1,6 @@
-"""VobizClient: the one place that applies every Vobiz API practice (DESIGN.md §4).
+"""VobizClient: the one place that applies every Vobiz API practice.
+
+See docs/architecture.md §8 for the practices in brief.
 
 HTTPS only; one pooled ``requests.Session``; a (connect, read) timeout on every
 request; retries with exponential backoff for network errors and 5xx; 429 is
@@ -91,7 +93,19 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
     """Call the Vobiz REST API as one account (master or sub-account).
 
     Responses are the provider's JSON as dicts, with fractional numbers as
-    ``Decimal`` so money stays exact. Errors are ``vobiz.errors`` exceptions.
+    ``Decimal`` so money stays exact; ``typed`` gives the same calls returning
+    frozen payload objects (``vobiz.payloads``). Errors are ``vobiz.errors``
+    exceptions.
+
+    The trade-off of ``patience_seconds``: while a page waits, the caller
+    holds its worker slot and any lease, and a long iteration may take up to
+    ``patience_seconds`` longer per page; the longer a newest-first,
+    offset-paged list (the ledger) waits, the more new rows can shift it. In
+    exchange the pages already read are not fetched again. The default 0
+    raises at once, as before, so a Celery task is re-queued with the
+    countdown and starts its paging again from its watermark; web requests
+    should keep it at 0. Keep it below the task's time limit and its lease
+    renewal interval.
     """
 
     def __init__(
@@ -126,15 +140,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
         again, keeping its position so every record is yielded exactly once.
         Each page gets up to ``patience_seconds`` of waiting; then the error is
         raised.
-
-        The trade-off: while it waits, the caller holds its worker slot and any
-        lease, and a long iteration may take up to ``patience_seconds`` longer
-        per page; the longer a newest-first, offset-paged list (the ledger)
-        waits, the more new rows can shift it. In exchange the pages already
-        read are not fetched again. The default 0 raises at once, as before,
-        so a Celery task is re-queued with the countdown and starts its paging
-        again from its watermark; web requests should keep it at 0. Keep it
-        below the task's time limit and its lease renewal interval.
+        See the class docstring for the trade-off.
         """
         if patience_seconds < 0:
             raise ValueError("patience_seconds must not be negative")
@@ -373,7 +379,7 @@ class VobizClient(SubAccountMethods, TrunkMethods, NumberMethods, BillingMethods
 
 
 def _find_token(reply: JSONDict) -> str | None:
-    # The rotate response shape is undocumented (vobiz-api.md §3): look where
+    # The rotate response shape is undocumented (docs/vobiz-api.md §3): look where
     # the create responses put it.
     for holder in (reply, reply.get("auth_credentials"), reply.get("data")):
         if isinstance(holder, dict):

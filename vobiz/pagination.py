@@ -1,4 +1,4 @@
-"""One generator per Vobiz pagination style (vobiz-api.md §2).
+"""One generator per Vobiz pagination style (docs/vobiz-api.md §2).
 
 Each takes ``fetch(params) -> page body`` and yields items lazily, asking for
 the next page only when the caller wants more. Every loop stops on an empty

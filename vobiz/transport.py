@@ -1,4 +1,4 @@
-"""The HTTP machinery a client family shares (DESIGN.md §4).
+"""The HTTP machinery a client family shares (docs/architecture.md §8).
 
 One pooled ``requests.Session`` per transport; a (connect, read) timeout on
 every request; retries with exponential backoff for network errors and 5xx;

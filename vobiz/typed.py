@@ -41,7 +41,7 @@ class TypedClient:
     def __repr__(self) -> str:
         return f"TypedClient({self._client!r})"
 
-    # Sub-accounts (vobiz-api.md §6)
+    # Sub-accounts (docs/vobiz-api.md §6)
 
     def list_sub_accounts(
         self, *, active_only: bool | None = None

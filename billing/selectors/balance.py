@@ -138,7 +138,22 @@ class BalanceView:
     @property
     def is_low(self) -> bool:
         snap = self.snapshot
-        return bool(snap and snap.available_balance <= snap.low_balance_threshold)
+        return bool(
+            snap
+            and balance_is_low(
+                available=snap.available_balance,
+                threshold=snap.low_balance_threshold,
+            )
+        )
+
+
+def balance_is_low(*, available: Decimal, threshold: Decimal | None) -> bool:
+    """Say whether a balance is low: below a threshold that is set (above zero).
+
+    The one definition: the balance page and the low-balance alert both ask it.
+    A zero or missing threshold means none is configured.
+    """
+    return threshold is not None and threshold > 0 and available < threshold
 
 
 def _rates(provider: ProviderAccount) -> dict[str, ConsumptionRate]:

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from accounts.models import SubAccount, require_admin
 from core.crypto import key_fingerprints
+from core.rotation import period_days
 from credentials.choices import SecretKind, SecretStatus
 from credentials.models import EncryptionKey
-from credentials.policy import period_days
 from credentials.selectors.common import (
     AnyUser,
     channel_key,

@@ -11,10 +11,18 @@ from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
 from accounts.models import SubAccount
+from core.rotation import Age, age_of, period_days
 from credentials.choices import RotationState, SecretKind, SecretStatus
 from credentials.models import RotationRecord
-from credentials.policy import TONES, Age, age_of, period_days
 from trunks.models import TrunkCredential
+
+TONES = {
+    SecretStatus.OK: "green",
+    SecretStatus.DUE: "amber",
+    SecretStatus.OVERDUE: "red",
+    SecretStatus.EXPIRED: "grey",
+    SecretStatus.NOT_HELD: "grey",
+}
 
 
 @dataclass
@@ -110,11 +118,11 @@ def apply_rotation(item: SecretItem, row: Any, name: str) -> None:
 
 
 def aged(item: SecretItem, now: dt.datetime) -> SecretItem:
-    """Set the status of a held secret from its age and its kind's period."""
+    """Set the status of a held secret from its age and its kind's policy."""
     period = period_days(item.kind)
     if item.since is None or period is None:
         return item
-    item.age = age_of(item.since, period, now=now)
+    item.age = age_of(item.kind, item.since, now=now, period=period)
     item.status, item.status_label = item.age.status, item.age.label
     return item
 

@@ -1,4 +1,4 @@
-"""Rotate the secrets Vobiz lets the portal rotate, and remind people of the rest.
+"""What every rotation shares: its record, its errors, storing the new secret.
 
 Every rotation follows the same order, so no secret is lost and no sync fails:
 
@@ -12,8 +12,9 @@ Every rotation follows the same order, so no secret is lost and no sync fails:
    clients from the row on their next call, and a sync that held the old token
    reloads it after a 401 (`sync.tasks.run_sync`);
 4. on failure the portal asks Vobiz whether the current credential still works
-   and says so; where it does not (the answer to a rotation that landed was
-   lost) it recovers where Vobiz allows it.
+   and says so (Vobiz's refusal in `sync.errors.describe`'s words); where it
+   does not (the answer to a rotation that landed was lost) it recovers where
+   Vobiz allows it.
 """
 
 from __future__ import annotations
@@ -34,14 +35,6 @@ from credentials.models import Drill, RotationRecord
 from sync.clients import forget_clients
 from sync.models import ProviderAccount
 from sync.tasks import rotation_begin, rotation_end
-from vobiz.errors import (
-    AuthError,
-    CircuitOpen,
-    RateLimited,
-    ServerError,
-    TransportError,
-    VobizError,
-)
 
 logger = logging.getLogger("credentials.services.common")
 
@@ -194,24 +187,8 @@ def rotating(provider: ProviderAccount) -> Iterator[None]:
         rotation_end(provider.pk)
 
 
-def describe(exc: VobizError) -> str:
-    """Return why Vobiz did not rotate, in words (never the secret)."""
-    ref = f" (Vobiz request {exc.request_id})" if exc.request_id else ""
-    if isinstance(exc, RateLimited):
-        return f"Vobiz is rate-limiting requests; try again in {exc.retry_after:.0f} s."
-    if isinstance(exc, CircuitOpen):
-        return (
-            "Vobiz has been failing, so the portal is pausing calls to it; try "
-            f"again in {exc.retry_after:.0f} s."
-        )
-    if isinstance(exc, AuthError):
-        return f"Vobiz did not accept the current credentials{ref}."
-    if isinstance(exc, ServerError | TransportError):
-        return f"Vobiz did not answer properly{ref}."
-    return f"Vobiz refused: {exc.message or exc}{ref}"
-
-
 def still_works_sentence(still_works: bool | None, what: str) -> str:
+    """Return the sentence saying whether the current secret still works."""
     if still_works:
         return f" The current {what} still works and the portal keeps using it."
     if still_works is None:

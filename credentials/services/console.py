@@ -8,29 +8,60 @@ import secrets
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from credentials import vobiz_calls
 from credentials.choices import RotationState, SecretKind
 from credentials.models import RotationRecord
 from credentials.selectors import console_key
 from credentials.services.common import (
     RotationFailed,
     RotationResult,
-    describe,
     record_failure,
     record_start,
     rotating,
     still_works_sentence,
     store_rotated,
 )
-from sync.clients import client_for
+from sync.clients import ApiCallRecorder, client_for
+from sync.errors import describe
 from sync.models import ProviderAccount
-from vobiz.errors import VobizError
+from vobiz.client import VobizClient
+from vobiz.errors import AuthError, VobizError
 
 logger = logging.getLogger("credentials.services.console")
+
+
+def login_client(provider: ProviderAccount, password: str) -> VobizClient:
+    """Return a throw-away client that signs in with `password` and keeps nothing.
+
+    Used to check which console password Vobiz holds, without touching the
+    tokens the portal has stored.
+    """
+    return VobizClient(
+        settings.VOBIZ_BASE_URL,
+        provider.auth_id,
+        provider.auth_token.reveal(),
+        ca_bundle=settings.VOBIZ_CA_BUNDLE,
+        timeout=(3.05, 10),
+        observer=ApiCallRecorder(provider.pk),
+        login_email=provider.login_email.reveal() if provider.login_email else None,
+        login_password=password,
+        max_retries=1,
+    )
+
+
+def password_accepted(provider: ProviderAccount, password: str) -> bool | None:
+    """Say whether Vobiz accepts a console password (None: no clear answer)."""
+    try:
+        login_client(provider, password).login()
+    except AuthError:
+        return False
+    except VobizError:
+        return None
+    return True
 
 
 def new_console_password() -> str:
@@ -95,11 +126,7 @@ def _finish_interrupted_change(
     result = None
     for record in interrupted.order_by("-started_at"):
         pending = record.pending_secret.reveal()
-        accepted = (
-            vobiz_calls.password_accepted(provider, pending)
-            if result is None
-            else False
-        )
+        accepted = password_accepted(provider, pending) if result is None else False
         if accepted is None:
             raise RotationFailed(
                 "An earlier password change was interrupted and Vobiz gave no clear "
@@ -131,9 +158,9 @@ def _password_unknown(
     new: str,
 ) -> None:
     """Return if the change landed after all; else fail the record and raise."""
-    if vobiz_calls.password_accepted(provider, new):
+    if password_accepted(provider, new):
         return
-    still = vobiz_calls.password_accepted(provider, provider.login_password.reveal())
+    still = password_accepted(provider, provider.login_password.reveal())
     message = describe(exc) + still_works_sentence(still, "console password")
     record_failure(record, actor, message)
     raise RotationFailed(message, record=record, still_works=still) from exc

@@ -8,14 +8,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import SubAccount, User
-from credentials import vobiz_calls
 from credentials.choices import SecretKind
 from credentials.models import Drill, RotationRecord
 from credentials.selectors import provider_key, subaccount_key
 from credentials.services.common import (
     RotationFailed,
     RotationResult,
-    describe,
     record_failure,
     record_start,
     rotating,
@@ -23,11 +21,26 @@ from credentials.services.common import (
     store_rotated,
 )
 from sync.clients import client_for, sub_account_client
+from sync.errors import describe
 from sync.models import ProviderAccount
 from vobiz.client import VobizClient
-from vobiz.errors import VobizError
+from vobiz.errors import AuthError, VobizError
 
 logger = logging.getLogger("credentials.services.tokens")
+
+
+def token_works(client: VobizClient) -> bool | None:
+    """Ask Vobiz, uncached, whether the client's REST token is accepted.
+
+    True: it is; False: Vobiz refuses it (401); None: no clear answer.
+    """
+    try:
+        client.verify_auth_token()
+    except AuthError:
+        return False
+    except VobizError:
+        return None
+    return True
 
 
 def _token_failed(
@@ -80,7 +93,7 @@ def subaccount_token_rotate(
         try:
             token = client.rotate_auth_token()
         except VobizError as exc:
-            still = vobiz_calls.token_works(client)
+            still = token_works(client)
             raise _token_failed(record, actor, exc, still) from exc
 
         def write() -> None:
@@ -118,7 +131,7 @@ def master_token_rotate(
         try:
             token = client.rotate_auth_token()
         except VobizError as exc:
-            still = vobiz_calls.token_works(client)
+            still = token_works(client)
             if still is not False or not current.login_password:
                 raise _token_failed(record, actor, exc, still) from exc
             token = _recover_master(record, client, actor, exc)

@@ -1,4 +1,4 @@
-"""Seed one account-wide rule of every kind, with the thresholds of DESIGN.md §7.
+"""Seed one account-wide rule of every kind, with the thresholds of docs/architecture.md §9.
 
 The values are written out here rather than imported, so that later changes to
 the app's defaults do not rewrite history.

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from billing.models import BalanceSnapshot
+from billing.selectors.balance import balance_is_low
 from monitoring.choices import FAILURE_OUTCOMES, Outcome, RuleKind, Severity
 from monitoring.models import AlertRule, SyntheticCheck
 from monitoring.rules.base import (
@@ -30,7 +31,8 @@ def balance_low(rule: AlertRule, now: dt.datetime) -> list[Finding]:
     """Fire when the latest available balance is below the threshold.
 
     The rule's own threshold wins; without one, the low-balance threshold Vobiz
-    reports on the snapshot is used. A zero threshold means "not configured".
+    reports on the snapshot is used. Whether that is low is billing's one
+    definition (`balance_is_low`): a zero threshold means "not configured".
     """
     findings = []
     for provider in _providers().values():
@@ -47,26 +49,31 @@ def balance_low(rule: AlertRule, now: dt.datetime) -> list[Finding]:
             else snapshot.low_balance_threshold
         )
         available = snapshot.available_balance
-        if limit <= 0 or available >= limit:
+        if not balance_is_low(available=available, threshold=limit):
             continue
-        findings.append(
-            Finding(
-                key=f"provider:{provider.pk}",
-                subject=provider.label,
-                message=(
-                    f"Available balance {available:,.2f} {snapshot.currency} is "
-                    f"below {limit:,.2f} {snapshot.currency}."
-                ),
-                value=float(available),
-                severity=Severity.CRITICAL if available <= 0 else Severity.WARNING,
-                provider_account_id=provider.pk,
-                details={
-                    "threshold": str(limit),
-                    "taken_at": snapshot.taken_at.isoformat(),
-                },
-            )
-        )
+        findings.append(_balance_finding(provider, snapshot, limit))
     return findings
+
+
+def _balance_finding(
+    provider: ProviderAccount, snapshot: BalanceSnapshot, limit: Decimal
+) -> Finding:
+    available, currency = snapshot.available_balance, snapshot.currency
+    return Finding(
+        key=f"provider:{provider.pk}",
+        subject=provider.label,
+        message=(
+            f"Available balance {available:,.2f} {currency} is "
+            f"below {limit:,.2f} {currency}."
+        ),
+        value=float(available),
+        severity=Severity.CRITICAL if available <= 0 else Severity.WARNING,
+        provider_account_id=provider.pk,
+        details={
+            "threshold": str(limit),
+            "taken_at": snapshot.taken_at.isoformat(),
+        },
+    )
 
 
 @evaluator(RuleKind.ERROR_RATE)

@@ -1,7 +1,9 @@
-"""Reads of the monitoring app, always scoped by the user (see STYLE.md).
+"""Reads of the monitoring app; the pages' reads take the user and check the role.
 
 `api` serves the request log and API health (also read by /metrics);
-`alerts` the alert, rule, channel, delivery, notification and test-call pages.
+`alerts` the alert, rule, channel, delivery, notification and test-call pages;
+`healthz` and `metrics` the two probes (`/healthz`, `/metrics`), which a load
+balancer and a scraper call without a user.
 """
 
 from monitoring.selectors.alerts import (
@@ -11,6 +13,7 @@ from monitoring.selectors.alerts import (
     channel_get,
     channel_list,
     delivery_list,
+    notification_get,
     notification_list,
     open_alerts,
     rule_get,
@@ -19,6 +22,7 @@ from monitoring.selectors.alerts import (
     unread_count,
 )
 from monitoring.selectors.api import (
+    BREAKER_STATES,
     PERCENTILE_SAMPLE,
     WINDOWS,
     BreakerView,
@@ -37,13 +41,18 @@ from monitoring.selectors.api import (
     sync_states,
     totals_of,
 )
+from monitoring.selectors.healthz import CheckResult, health_report
+from monitoring.selectors.metrics import PortalCollector, metrics_render
 
 __all__ = [
+    "BREAKER_STATES",
     "PERCENTILE_SAMPLE",
     "WINDOWS",
     "BreakerView",
+    "CheckResult",
     "EndpointStats",
     "PercentileCont",
+    "PortalCollector",
     "SyncView",
     "Totals",
     "alert_deliveries",
@@ -59,6 +68,9 @@ __all__ = [
     "endpoint_stats",
     "error_label",
     "errors_by_code",
+    "health_report",
+    "metrics_render",
+    "notification_get",
     "notification_list",
     "open_alerts",
     "percentile",

@@ -108,6 +108,11 @@ def notification_list(*, user: AnyUser) -> QuerySet[Notification]:
     )
 
 
+def notification_get(*, user: AnyUser, notification_id: int) -> Notification:
+    """Return one of the user's own notifications, or raise 404."""
+    return get_object_or_404(Notification.objects.for_user(user), pk=notification_id)
+
+
 def unread_count(*, user: AnyUser) -> int:
     """Return how many of the user's notifications are unread (one query)."""
     return Notification.objects.for_user(user).unread().count()

@@ -221,6 +221,10 @@ def totals_of(stats: list[EndpointStats]) -> Totals:
     )
 
 
+# The states the client's circuit breaker keeps in the shared cache.
+BREAKER_STATES = ("closed", "open", "half_open")
+
+
 @dataclass
 class BreakerView:
     """The circuit breaker of one provider account, as the cache holds it."""

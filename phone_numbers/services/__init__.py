@@ -1,24 +1,20 @@
-"""Writes of the phone numbers app: requests and decisions, fulfilment, routing and
-release. Only these modules call the Vobiz client."""
+"""Writes of the phone numbers app, one module per feature: number requests and
+their approval, the inventory search, the purchase, routing and moves, release.
+Only these modules call the Vobiz client."""
 
-from phone_numbers.services.fulfilment import (
+from phone_numbers.services.inventory import InventoryOffer, inventory_search
+from phone_numbers.services.purchase import (
     PurchaseBusy,
     number_request_fulfil,
     number_requests_stalled,
 )
-from phone_numbers.services.numbers import (
-    number_assign_trunk,
-    number_move,
-    number_release,
-    number_release_cancel,
-)
+from phone_numbers.services.release import number_release, number_release_cancel
 from phone_numbers.services.requests import (
-    InventoryOffer,
-    inventory_search,
     number_request_approve,
     number_request_create,
     number_request_reject,
 )
+from phone_numbers.services.routing import number_assign_trunk, number_move
 
 __all__ = [
     "InventoryOffer",

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,13 +16,10 @@ from django.utils import timezone
 from accounts.audit import audit_record, snapshot
 from accounts.models import SubAccount, User, require_admin
 from phone_numbers import selectors
-from phone_numbers.choices import RequestStatus, series_digits
+from phone_numbers.choices import RequestStatus
 from phone_numbers.models import NumberPurchase, NumberRequest
 from phone_numbers.notices import tell
-from phone_numbers.validators import country_code_for, national_digits
-from sync.clients import client_for
 from trunks.models import Trunk
-from vobiz.parse import parse_decimal
 
 REQUEST_FIELDS = (
     "sub_account",
@@ -41,7 +36,6 @@ REQUEST_FIELDS = (
     "decided_by",
     "decision_comment",
 )
-INVENTORY_LIMIT = 50
 
 
 def new_idempotency_key(number_request: NumberRequest, position: int) -> str:
@@ -214,100 +208,3 @@ def number_request_reject(
         url=locked.get_absolute_url(),
     )
     return locked
-
-
-@dataclass(frozen=True)
-class InventoryOffer:
-    """A number in Vobiz's inventory and what it costs to take."""
-
-    e164: str
-    region: str
-    setup_fee: Decimal
-    monthly_fee: Decimal
-    currency: str
-    aadhaar_required: bool = False
-
-    @property
-    def cost(self) -> Decimal:
-        return self.setup_fee + self.monthly_fee
-
-
-def offer_from(item: dict[str, object]) -> InventoryOffer:
-    """Build an offer from one inventory item of the Vobiz API."""
-    return InventoryOffer(
-        e164=str(item.get("e164") or ""),
-        region=str(item.get("region") or ""),
-        setup_fee=parse_decimal(item.get("setup_fee")),
-        monthly_fee=parse_decimal(item.get("monthly_fee")),
-        currency=str(item.get("currency") or "INR")[:3],
-        aadhaar_required=bool(item.get("aadhaar_verification_required")),
-    )
-
-
-def matches(number_request: NumberRequest, e164: str) -> bool:
-    """Say whether a number fits the request's series and prefix."""
-    national = national_digits(e164)
-    start = number_request.prefix or (
-        series_digits(number_request.series) if number_request.series else ""
-    )
-    return national.startswith(start)
-
-
-def inventory_search(
-    *,
-    actor: User,
-    number_request: NumberRequest,
-    search: str = "",
-    interactive: bool = True,
-    limit: int = INVENTORY_LIMIT,
-    exclude: set[str] | None = None,
-) -> list[InventoryOffer]:
-    """Search Vobiz's inventory for numbers that fit a request (admins).
-
-    `search` narrows by digits anywhere in the number. Numbers another live
-    purchase aims at are left out.
-    """
-    require_admin(actor)
-    return inventory_offers(
-        number_request,
-        search=search,
-        interactive=interactive,
-        limit=limit,
-        exclude=exclude,
-    )
-
-
-def inventory_offers(
-    number_request: NumberRequest,
-    *,
-    search: str = "",
-    interactive: bool,
-    limit: int,
-    exclude: set[str] | None = None,
-) -> list[InventoryOffer]:
-    """Return up to `limit` inventory numbers fitting a request (no role check)."""
-    client = client_for(number_request.provider_account, interactive=interactive)
-    code = country_code_for(number_request.country)
-    start = number_request.prefix or (
-        series_digits(number_request.series) if number_request.series else ""
-    )
-    # Vobiz searches a substring of the E.164 digits; the series/prefix must be
-    # at the start, which is checked here.
-    items = client.search_inventory(
-        country=number_request.country, search=search or f"{code}{start}"
-    )
-    offers: list[InventoryOffer] = []
-    skip = set(exclude or ())
-    for item in items:
-        offer = offer_from(item)
-        if (
-            not offer.e164
-            or offer.e164 in skip
-            or not matches(number_request, offer.e164)
-        ):
-            continue
-        offers.append(offer)
-        if len(offers) >= limit * 2:
-            break
-    held = selectors.numbers_being_bought(numbers=[o.e164 for o in offers])
-    return [o for o in offers if o.e164 not in held][:limit]

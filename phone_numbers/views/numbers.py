@@ -13,14 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import require_admin
 from accounts.types import AuthedRequest
+from core.errors import ProviderError
 from core.htmx import redirect_after_write, render_page
 from core.templatetags.portal_tags import money
 from phone_numbers import selectors, services
-from phone_numbers.errors import add_vobiz_error, explain
 from phone_numbers.forms import AssignTrunkForm, MoveForm, ReleaseForm
 from phone_numbers.models import PhoneNumber
 from phone_numbers.templatetags.numbers_tags import e164_display
-from vobiz.errors import VobizError
 
 PAGE_SIZE = 50
 DETAIL = "phone_numbers/number_detail.html"
@@ -109,8 +108,8 @@ def number_trunk(request: AuthedRequest, pk: int) -> HttpResponse:
         trunk = form.cleaned_data["trunk"]
         try:
             services.number_assign_trunk(actor=request.user, number=number, trunk=trunk)
-        except VobizError as exc:
-            add_vobiz_error(form, exc, {"trunk_group_id": "trunk"})
+        except ProviderError as exc:
+            exc.add_to_form(form)
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -132,8 +131,8 @@ def number_move(request: AuthedRequest, pk: int) -> HttpResponse:
         target = form.cleaned_data["sub_account"]
         try:
             services.number_move(actor=request.user, number=number, sub_account=target)
-        except VobizError as exc:
-            add_vobiz_error(form, exc, {"sub_account_id": "sub_account"})
+        except ProviderError as exc:
+            exc.add_to_form(form)
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -155,8 +154,8 @@ def number_release(request: AuthedRequest, pk: int) -> HttpResponse:
             release = services.number_release(
                 actor=request.user, number=number, reason=form.cleaned_data["reason"]
             )
-        except VobizError as exc:
-            add_vobiz_error(form, exc)
+        except ProviderError as exc:
+            exc.add_to_form(form)
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -187,8 +186,8 @@ def number_release_undo(request: AuthedRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     try:
         release = services.number_release_cancel(actor=request.user, number=number)
-    except VobizError as exc:
-        messages.error(request, explain(exc))
+    except ProviderError as exc:
+        messages.error(request, exc.message)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import require_admin
 from accounts.types import AuthedRequest
+from core.errors import ProviderError
 from core.htmx import redirect_after_write, render_page
 from phone_numbers import selectors, services
-from phone_numbers.errors import explain
 from phone_numbers.forms import (
     ApproveForm,
     InventorySearchForm,
@@ -23,7 +23,6 @@ from phone_numbers.forms import (
 )
 from phone_numbers.models import NumberRequest
 from phone_numbers.views.numbers import form_error
-from vobiz.errors import VobizError
 
 PAGE_SIZE = 25
 DETAIL = "phone_numbers/request_detail.html"
@@ -151,8 +150,8 @@ def request_inventory(request: AuthedRequest, pk: int) -> HttpResponse:
                 number_request=number_request,
                 search=form.cleaned_data["q"],
             )
-        except VobizError as exc:
-            error = explain(exc)
+        except ProviderError as exc:
+            error = exc.message
     context = _context(
         request, number_request, search_form=form, offers=offers, searched=True
     )

@@ -1,50 +1,19 @@
-"""Sub-account pages: scoping, roles, htmx partials, validation, audit, and the
-writes that go to Vobiz (the simulator) first: create with the token shown once,
-edit, disable, delete with the typed name, "Create at Vobiz", token reveal."""
+"""Sub-account pages: list and detail (scoping, roles, htmx partials, query
+counts), and the create and edit forms, whose writes go to Vobiz (the simulator)
+first: create with the token shown once, edit."""
 
 from __future__ import annotations
 
 import pytest
-import requests
 from django.urls import reverse
 
-from accounts import services
 from accounts.models import AuditEvent, SubAccount
+from tests.accounts.conftest import at_vobiz
 from tests.conftest import MAX_LIST_QUERIES, count_queries
 from tests.factories import SubAccountFactory
-from tests.trunks.factories import TrunkFactory
+from vobiz.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sim_team(sim_provider, admin_user):
-    team, _token = services.subaccount_provision(
-        actor=admin_user, provider_account=sim_provider, name="Ops Team"
-    )
-    return team
-
-
-def at_vobiz(sim, team):
-    master = sim.credentials["auth_id"]
-    return requests.get(
-        f"{sim.base_url}/accounts/{master}/sub-accounts/{team.auth_id}",
-        headers=sim.auth_headers(),
-        verify=sim.ca_bundle,
-        timeout=10,
-    )
-
-
-def delete_url(sa):
-    return reverse("accounts:subaccount_delete", args=[sa.pk])
-
-
-def push_url(sa):
-    return reverse("accounts:subaccount_push", args=[sa.pk])
-
-
-def token_url(sa):
-    return reverse("accounts:subaccount_token", args=[sa.pk])
 
 
 LIST = reverse("accounts:subaccount_list")
@@ -57,10 +26,6 @@ def detail(sa):
 
 def edit(sa):
     return reverse("accounts:subaccount_edit", args=[sa.pk])
-
-
-def toggle(sa):
-    return reverse("accounts:subaccount_toggle", args=[sa.pk])
 
 
 def valid_post(provider, **overrides):
@@ -164,7 +129,7 @@ def test_admin_creates_a_sub_account_at_vobiz_and_sees_the_token_once(
     created = SubAccount.objects.get(name="Billing Ops")
     assert response.status_code == 302
     assert created.auth_id.startswith("SA_") and created.auth_token
-    assert at_vobiz(sim, created).json()["rate_limit"] == 500
+    assert at_vobiz(sim, created.auth_id).json()["rate_limit"] == 500
     assert created.rate_limit == 500 and created.permit_cdr is False
     event = AuditEvent.objects.get(action="subaccount.create")
     assert event.after["name"] == "Billing Ops" and event.after["at_vobiz"] is True
@@ -253,7 +218,7 @@ def test_admin_edits_at_vobiz_and_the_change_is_audited(as_admin, sim, sim_team)
     assert response.status_code == 302
     sim_team.refresh_from_db()
     assert sim_team.name == "Ops Prime" and sim_team.kind == "application"
-    remote = at_vobiz(sim, sim_team).json()
+    remote = at_vobiz(sim, sim_team.auth_id).json()
     assert (remote["name"], remote["rate_limit"]) == ("Ops Prime", 900)
     event = AuditEvent.objects.get(action="subaccount.update")
     assert event.before["name"] == "Ops Team" and event.after["name"] == "Ops Prime"
@@ -270,6 +235,29 @@ def test_a_vobiz_validation_error_lands_on_the_field(as_admin, sim, sim_team):
     assert "Vobiz" in response.content.decode()
     sim_team.refresh_from_db()
     assert sim_team.name == "Ops Team"
+
+
+class RefusingClient:
+    """A master client whose every change Vobiz refuses, naming the field."""
+
+    def update_sub_account(self, auth_id, **body):
+        raise ValidationFailed(
+            "Invalid permissions",
+            status=422,
+            details={"errors": [{"field": "permissions", "message": "not allowed"}]},
+        )
+
+
+def test_a_field_vobiz_names_gets_the_error_beside_it(as_admin, team_a, monkeypatch):
+    monkeypatch.setattr(
+        "accounts.services.subaccounts.master_client", lambda provider: RefusingClient()
+    )
+    data = {"name": "Team A", "kind": "team", "rate_limit": 1000, "permit_cdr": "on"}
+    response = as_admin.post(edit(team_a), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"permit_calls": ["Vobiz: not allowed"]}
+    team_a.refresh_from_db()
+    assert team_a.permit_calls is True
 
 
 def test_lead_cannot_edit_own_team(as_lead_a, team_a):
@@ -289,178 +277,3 @@ def test_edit_to_an_existing_name_is_refused(as_admin, team_a, team_b):
     assert "already exists" in response.content.decode()
     team_a.refresh_from_db()
     assert team_a.name == "Team A"
-
-
-# Disable / enable
-
-
-def test_disable_needs_confirmation(as_admin, team_a):
-    response = as_admin.post(toggle(team_a), {})
-    assert response.status_code == 200
-    team_a.refresh_from_db()
-    assert team_a.enabled is True
-
-
-def test_admin_disables_then_enables_at_vobiz(as_admin, sim, sim_team):
-    as_admin.post(toggle(sim_team), {"confirm": "on"})
-    sim_team.refresh_from_db()
-    assert sim_team.enabled is False and sim_team.disabled_at is not None
-    assert at_vobiz(sim, sim_team).json()["enabled"] is False
-    as_admin.post(toggle(sim_team), {})
-    sim_team.refresh_from_db()
-    assert sim_team.enabled is True
-    actions = list(
-        AuditEvent.objects.filter(
-            action__in=["subaccount.disable", "subaccount.enable"]
-        )
-        .order_by("id")
-        .values_list("action", flat=True)
-    )
-    assert actions == ["subaccount.disable", "subaccount.enable"]
-
-
-def test_a_failed_disable_says_why_and_keeps_it_enabled(as_admin, sim, sim_team):
-    sim.control.fail(status=500, count=2, path_prefix="/api/v1/accounts", method="PUT")
-    response = as_admin.post(toggle(sim_team), {"confirm": "on"}, follow=True)
-    assert "Vobiz did not answer properly" in response.content.decode()
-    sim_team.refresh_from_db()
-    assert sim_team.enabled is True
-
-
-def test_lead_cannot_disable(as_lead_a, team_a):
-    assert as_lead_a.post(toggle(team_a), {"confirm": "on"}).status_code == 403
-    team_a.refresh_from_db()
-    assert team_a.enabled is True
-
-
-def test_other_team_disable_is_404(as_lead_b, team_a):
-    assert as_lead_b.post(toggle(team_a), {"confirm": "on"}).status_code == 404
-
-
-# Delete
-
-
-def test_delete_page_states_the_consequence_and_asks_for_the_name(as_admin, team_a):
-    response = as_admin.get(delete_url(team_a))
-    assert response.status_code == 200
-    assert b"permanent" in response.content and b"Type <strong>Team A</strong>" in (
-        response.content
-    )
-
-
-def test_a_wrong_name_deletes_nothing(as_admin, sim, sim_team):
-    response = as_admin.post(delete_url(sim_team), {"confirm_name": "ops team"})
-    assert response.status_code == 200
-    assert "Type the name exactly as shown: Ops Team" in response.content.decode()
-    sim_team.refresh_from_db()
-    assert sim_team.removed_at is None
-    assert at_vobiz(sim, sim_team).status_code == 200
-
-
-def test_admin_deletes_at_vobiz_and_history_is_kept(as_admin, sim, sim_team):
-    TrunkFactory(sub_account=sim_team)
-    response = as_admin.post(delete_url(sim_team), {"confirm_name": "Ops Team"})
-    assert response.status_code == 302
-    assert at_vobiz(sim, sim_team).status_code == 404
-    sim_team.refresh_from_db()
-    assert sim_team.removed_at is not None
-    page = as_admin.get(detail(sim_team))
-    assert b"Deleted" in page.content and b"subaccount_delete" not in page.content
-
-
-def test_a_failed_delete_is_shown_and_changes_nothing(as_admin, sim, sim_team):
-    sim.control.fail(
-        status=500, count=2, path_prefix="/api/v1/accounts", method="DELETE"
-    )
-    response = as_admin.post(delete_url(sim_team), {"confirm_name": "Ops Team"})
-    assert response.status_code == 200
-    assert "Vobiz did not answer properly" in response.content.decode()
-    sim_team.refresh_from_db()
-    assert sim_team.removed_at is None
-
-
-@pytest.mark.parametrize("persona", ["as_finance", "as_lead_a", "as_viewer_a"])
-def test_only_admins_delete(request, persona, team_a):
-    client = request.getfixturevalue(persona)
-    assert client.get(delete_url(team_a)).status_code == 403
-    assert (
-        client.post(delete_url(team_a), {"confirm_name": "Team A"}).status_code == 403
-    )
-    team_a.refresh_from_db()
-    assert team_a.removed_at is None
-
-
-def test_other_team_and_unknown_ids_are_404_on_the_new_pages(
-    as_lead_b, as_admin, team_a
-):
-    for url in (delete_url(team_a), push_url(team_a), token_url(team_a)):
-        assert as_lead_b.get(url).status_code == 404
-        assert as_lead_b.post(url, {"confirm": "on"}).status_code == 404
-    unknown = SubAccount(pk=999999)
-    for url in (delete_url(unknown), push_url(unknown), token_url(unknown)):
-        assert as_admin.get(url).status_code == 404
-
-
-# Create at Vobiz (a sub-account typed into the portal before)
-
-
-def test_a_portal_only_sub_account_offers_create_at_vobiz(as_admin, sim, sim_provider):
-    local = services.subaccount_create(
-        actor=None, provider_account=sim_provider, name="Typed In"
-    )
-    page = as_admin.get(detail(local))
-    assert push_url(local).encode() in page.content
-    response = as_admin.post(push_url(local))
-    local.refresh_from_db()
-    assert local.auth_id.startswith("SA_")
-    assert at_vobiz(sim, local).status_code == 200
-    shown = as_admin.get(response["Location"])
-    assert local.auth_token.reveal() in shown.content.decode()
-    assert push_url(local).encode() not in as_admin.get(detail(local)).content
-
-
-def test_a_failed_push_says_why_and_leaves_it_local(as_admin, sim, sim_provider):
-    local = services.subaccount_create(
-        actor=None, provider_account=sim_provider, name="Typed In"
-    )
-    sim.control.fail(status=500, count=1, path_prefix="/api/v1/accounts")
-    response = as_admin.post(push_url(local), follow=True)
-    assert "Vobiz did not answer properly" in response.content.decode()
-    local.refresh_from_db()
-    assert local.auth_id is None
-
-
-def test_a_lead_cannot_push(as_lead_a, team_a):
-    assert as_lead_a.post(push_url(team_a)).status_code == 403
-
-
-# Token reveal
-
-
-def test_revealing_the_token_needs_confirmation_and_is_audited(as_admin, team_a):
-    token = team_a.auth_token.reveal()
-    unconfirmed = as_admin.post(token_url(team_a), {})
-    assert unconfirmed.status_code == 200 and token not in unconfirmed.content.decode()
-    assert not AuditEvent.objects.filter(action="subaccount.token_revealed").exists()
-    response = as_admin.post(token_url(team_a), {"confirm": "on"})
-    assert response.status_code == 302
-    shown = as_admin.get(response["Location"])
-    assert token in shown.content.decode()
-    assert b'class="secret-box"' in shown.content
-    assert AuditEvent.objects.filter(action="subaccount.token_revealed").count() == 1
-    assert token not in as_admin.get(response["Location"]).content.decode()
-
-
-@pytest.mark.parametrize("persona", ["as_finance", "as_lead_a", "as_viewer_a"])
-def test_only_admins_reveal_the_token(request, persona, team_a):
-    client = request.getfixturevalue(persona)
-    assert client.get(token_url(team_a)).status_code == 403
-    assert client.post(token_url(team_a), {"confirm": "on"}).status_code == 403
-    assert not AuditEvent.objects.filter(action="subaccount.token_revealed").exists()
-
-
-def test_someone_elses_ticket_shows_nothing(as_admin, as_lead_a, team_a):
-    response = as_admin.post(token_url(team_a), {"confirm": "on"})
-    stolen = as_lead_a.get(response["Location"])
-    assert stolen.status_code == 410
-    assert team_a.auth_token.reveal() not in stolen.content.decode()

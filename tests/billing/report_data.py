@@ -6,8 +6,9 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from billing.ingest import ingest_cdrs, parse_cdr, rollups_rebuild
 from billing.models import BalanceSnapshot, Cdr, Transaction
+from billing.services.cdr_ingest import ingest_cdrs, parse_cdr
+from billing.services.rollups import rollups_rebuild
 from tests.billing.cdr_data import cdr_batch
 
 

@@ -74,3 +74,22 @@ def test_billing_index_sends_each_role_to_its_page(as_finance, as_lead_a):
 def test_billing_is_in_everyones_navigation(as_viewer_a, as_finance):
     for client in (as_viewer_a, as_finance):
         assert b">Billing<" in client.get(reverse("portal:dashboard")).content
+
+
+@pytest.mark.parametrize(
+    ("available", "threshold"),
+    [("0", "0"), ("1500", "1500")],
+    ids=["no-threshold-configured", "at-the-threshold"],
+)
+def test_no_low_balance_badge_unless_below_a_configured_threshold(
+    as_finance, provider, available, threshold
+):
+    balance_snapshot(
+        provider,
+        when=NOW - dt.timedelta(minutes=1),
+        balance=available,
+        low_balance_threshold=threshold,
+    )
+    body = as_finance.get(URL).content.decode()
+    assert "Available balance" in body
+    assert "Below low-balance threshold" not in body

@@ -18,12 +18,20 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.selectors import owner_map
-from billing.ingest import ingest_cdrs, parse_cdr
-from monitoring.models import AlertRule
-from monitoring.services import EVALUATE_LEASE_KEY
-from sync.models import ApiCall
+from billing.models import BalanceSnapshot
+from billing.services.cdr_ingest import ingest_cdrs, parse_cdr
+from monitoring.models import Alert, AlertRule
+from monitoring.services import EVALUATE_LEASE_KEY, alerts_evaluate
+from sync import requests
+from sync.models import ApiCall, SyncState
+from sync.registry import BY_NAME
+from sync.runs import lease_key, progress_key, queued_key
+from trunks.models import Trunk
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
+MIN = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
 
 
 # Keys these tests set in the shared cache. They are deleted one by one: on Redis
@@ -52,6 +60,46 @@ def _default_rules(request):
     migration.seed(django_apps, None)
 
 
+@pytest.fixture
+def clean_sync_keys(provider):
+    """Forget the queued marks, progress and leases of the provider's syncs."""
+    keys = [
+        key(provider.pk, kind) for key in (queued_key, progress_key) for kind in BY_NAME
+    ]
+    keys += [lease_key(provider, kind) for kind in BY_NAME]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Record the tasks a sync request sends (there is no broker in these tests)."""
+    calls = []
+    kind_of = {spec.task: spec.name for spec in BY_NAME.values()}
+
+    def record(task, provider_id, since):
+        calls.append((provider_id, kind_of[task], since))
+
+    monkeypatch.setattr(requests, "_send", record, raising=True)
+    return calls
+
+
+@pytest.fixture
+def cdr_state(provider):
+    """The CDR sync's state: last success three minutes ago."""
+    return SyncState.objects.create(
+        provider_account=provider,
+        kind="cdrs",
+        last_success_at=timezone.now() - dt.timedelta(minutes=3),
+    )
+
+
+def today() -> dt.date:
+    """Return today's UTC date."""
+    return timezone.now().astimezone(dt.UTC).date()
+
+
 def seeded_rule(kind: str) -> AlertRule:
     """Return the account-wide rule of a kind the data migration created."""
     return AlertRule.objects.get(kind=kind, sub_account=None)
@@ -61,6 +109,29 @@ def only_rule(kind: str) -> AlertRule:
     """Disable every seeded rule but one, so evaluations touch only that one."""
     AlertRule.objects.exclude(kind=kind).update(enabled=False)
     return seeded_rule(kind)
+
+
+def firing(kind: str) -> list[Alert]:
+    """Return the firing alerts of a kind, oldest first."""
+    return list(Alert.objects.filter(kind=kind, state="firing").order_by("pk"))
+
+
+def resolved(kind: str) -> list[Alert]:
+    """Return the resolved alerts of a kind."""
+    return list(Alert.objects.filter(kind=kind, state="resolved"))
+
+
+def evaluate(at: dt.datetime = NOW) -> dict[str, int]:
+    """Evaluate every rule at `at`."""
+    return alerts_evaluate(now=at)
+
+
+def trunk(provider, team, **fields) -> Trunk:
+    """Create an active trunk of a team (``trk-1``, "Sales trunk" unless told)."""
+    defaults = {"remote_id": "trk-1", "name": "Sales trunk", "status": "active"}
+    return Trunk.objects.create(
+        provider_account=provider, sub_account=team, **{**defaults, **fields}
+    )
 
 
 def api_calls(
@@ -150,6 +221,18 @@ def calls(team, count: int, start: dt.datetime, *, every_seconds: int = 60, **kw
         cdr(team, start + dt.timedelta(seconds=i * every_seconds), **kw)
         for i in range(count)
     ]
+
+
+def low_balance(provider, available: str) -> None:
+    """Take a balance snapshot of `available` against Vobiz's threshold of 1000."""
+    BalanceSnapshot.objects.create(
+        provider_account=provider,
+        taken_at=timezone.now(),
+        currency="INR",
+        balance=Decimal(available),
+        available_balance=Decimal(available),
+        low_balance_threshold=Decimal("1000"),
+    )
 
 
 def money(value: str) -> Decimal:

@@ -7,6 +7,8 @@ import pytest
 from accounts.choices import MembershipRole
 from accounts.models import SubAccount
 from accounts.sync import sub_accounts_sync
+from phone_numbers.models import NumberPurchase
+from phone_numbers.services import number_request_approve, number_request_create
 from phone_numbers.sync import numbers_sync
 from sync.clients import client_for
 from tests.factories import MembershipFactory, UserFactory
@@ -159,3 +161,35 @@ class World:
 @pytest.fixture
 def world(sim_provider, sim):
     return World(sim_provider, sim)
+
+
+@pytest.fixture
+def approve(world, second_admin, enqueued):
+    """File a request as the world's lead and approve it as an admin."""
+
+    def make(quantity=2, numbers=None, trunk=True, **fields):
+        fields.setdefault("series", "80")
+        created = number_request_create(
+            actor=world.lead,
+            sub_account=world.team,
+            country="IN",
+            quantity=quantity,
+            reason="Collections reminders",
+            trunk=world.trunk if trunk else None,
+            **fields,
+        )
+        return number_request_approve(
+            actor=second_admin, number_request=created, numbers=numbers or []
+        )
+
+    return make
+
+
+def bought(number_request):
+    """Return the numbers of a request bought and attached, in order."""
+    return [
+        p.e164
+        for p in NumberPurchase.objects.filter(
+            request=number_request, status="done"
+        ).order_by("position")
+    ]

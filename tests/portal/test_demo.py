@@ -29,7 +29,7 @@ def start(args):
     return child
 
 demo.write_env = lambda *args, **kwargs: None
-demo._wait_for_simulator = lambda process: None
+demo._wait_for_simulator = lambda process, sim_dir: None
 demo._manage = lambda *args: None
 demo._start = start
 sys.exit(demo.main())

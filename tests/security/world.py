@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import Membership, SubAccount, User
-from billing.ingest import ingest_cdrs, parse_cdr
 from billing.models import Budget, Cdr
+from billing.services.cdr_ingest import ingest_cdrs, parse_cdr
 from tests.billing.cdr_data import cdr_batch
 
 

@@ -11,7 +11,7 @@ from tests.simulator.fixtures import Api
 
 pytestmark = pytest.mark.integration
 
-# Keys of the documented list item (vobiz-api.md §6).
+# Keys of the documented list item (docs/vobiz-api.md §6).
 SUB_ACCOUNT_KEYS = {
     "name",
     "email",

@@ -5,15 +5,20 @@ read the simulator's own state."""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
 from django.test import Client
 
 from accounts.choices import MembershipRole
+from accounts.models import AuditEvent
 from accounts.services import subaccount_provision
+from core.errors import ProviderError
 from tests.factories import MembershipFactory, UserFactory
 from trunks.choices import AuthType
+from trunks.models import IpAclEntry, Trunk, TrunkCredential
 from trunks.services import trunk_create
 from trunks.validators import validate_ip_entry
 
@@ -22,6 +27,40 @@ def shows(response, secret: str) -> bool:
     """Say whether a page shows a secret, as typed or HTML-escaped (& is &amp;)."""
     body = response.content.decode()
     return secret in body or html.escape(secret) in body
+
+
+@contextmanager
+def raises_from(cause: type[Exception]) -> Iterator[pytest.ExceptionInfo]:
+    """Expect the portal's ProviderError, raised from a Vobiz error of `cause`."""
+    with pytest.raises(ProviderError) as caught:
+        yield caught
+    assert isinstance(caught.value.__cause__, cause)
+
+
+def create(team, admin, **overrides):
+    """Create "Sales Out" (password auth) in `team` through the service."""
+    values = {
+        "actor": admin,
+        "sub_account": team,
+        "name": "Sales Out",
+        "direction": "outbound",
+        "concurrent_calls_limit": 20,
+        "cps_limit": 3,
+        "auth_type": AuthType.PASSWORD,
+        "username": "salesout",
+    }
+    values.update(overrides)
+    return trunk_create(**values)
+
+
+def snapshot_db():
+    """Return what a refused write must leave unchanged in the portal."""
+    return (
+        list(Trunk.objects.values()),
+        list(TrunkCredential.objects.values_list("remote_id", "removed_at")),
+        list(IpAclEntry.objects.values_list("remote_id", "removed_at")),
+        AuditEvent.objects.filter(action__startswith="trunk.").count(),
+    )
 
 
 class Remote:

@@ -6,9 +6,9 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from core.rotation import Age
 from trunks.models import Trunk
-from trunks.policy import CredentialAge, credential_age
-from trunks.selectors import trunk_state
+from trunks.selectors import credential_age, trunk_state
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def trunk_badge(trunk: Trunk) -> SafeString:
 
 
 @register.simple_tag
-def age_badge(age: CredentialAge | None) -> SafeString:
+def age_badge(age: Age | None) -> SafeString:
     """Render a password's rotation state: OK, due in N days, overdue."""
     if age is None:
         return format_html('<span class="muted">{}</span>', "No password")

@@ -1,4 +1,4 @@
-"""Sub-accounts (vobiz-api.md §6).
+"""Sub-accounts (docs/vobiz-api.md §6).
 
 Text sizes are those of the portal's ``accounts.SubAccount`` columns.
 """

@@ -1,4 +1,4 @@
-"""The account's money: balance and ledger (vobiz-api.md §5).
+"""The account's money: balance and ledger (docs/vobiz-api.md §5).
 
 Money is ``Decimal``: an unusable amount (junk, NaN, infinite, 1e9 or more)
 is 0, with a warning. Text sizes are those of the portal's ``billing``

@@ -1,4 +1,6 @@
-"""Phone numbers: owned, in inventory, just bought, being released (vobiz-api.md §7).
+"""Phone numbers: owned, in inventory, just bought, being released.
+
+The contract: docs/vobiz-api.md §7.
 
 Text sizes are those of the portal's ``phone_numbers`` columns. ``e164`` is
 the number's identity, so it is taken as Vobiz sent it, never cut or cleaned:

@@ -1,4 +1,4 @@
-"""SIP trunks and what hangs off them (vobiz-api.md §8, §8.1–§8.3).
+"""SIP trunks and what hangs off them (docs/vobiz-api.md §8, §8.1–§8.3).
 
 Text sizes are those of the portal's ``trunks`` columns; ``account_auth_id``
 is the owning account (``MA_…`` or ``SA_…``), which Vobiz calls

@@ -1,4 +1,4 @@
-"""The account, its money and its calls (vobiz-api.md §4, §5, §9, §10).
+"""The account, its money and its calls (docs/vobiz-api.md §4, §5, §9, §10).
 
 Account info and balances are cached briefly; CDRs never are, and the CSV
 export is streamed so a month of records is never held in memory.

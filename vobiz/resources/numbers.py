@@ -1,4 +1,4 @@
-"""Phone numbers: inventory, purchase, release and routing (vobiz-api.md §7).
+"""Phone numbers: inventory, purchase, release and routing (docs/vobiz-api.md §7).
 
 Buying a number moves money, so ``purchase_number`` never re-sends blindly: it
 checks whether an attempt with an unknown outcome landed before trying again.

@@ -1,4 +1,4 @@
-"""Sub-accounts: the teams' own Vobiz accounts (vobiz-api.md §6)."""
+"""Sub-accounts: the teams' own Vobiz accounts (docs/vobiz-api.md §6)."""
 
 from __future__ import annotations
 

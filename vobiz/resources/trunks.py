@@ -1,4 +1,4 @@
-"""SIP trunks and the two ways to authenticate on them (vobiz-api.md §7, §8).
+"""SIP trunks and the two ways to authenticate on them (docs/vobiz-api.md §7, §8).
 
 Credentials (digest auth) and IP ACL entries (IP whitelist auth) are listed
 under ``/trunks/...`` but created and changed at their own top-level paths.

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -33,10 +34,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         values = self._values(options)
-        validate_master_auth_id(values["auth_id"])
-        with transaction.atomic():
-            provider, created = self._store(values, options)
-            stored = self._sub_account_tokens(values.get("sub_account_tokens") or {})
+        try:
+            validate_master_auth_id(values["auth_id"])
+            with transaction.atomic():
+                provider, created = self._store(values, options)
+                tokens = values.get("sub_account_tokens") or {}
+                stored = self._sub_account_tokens(tokens)
+        except ValidationError as exc:
+            # Bad input is the operator's to fix: say what, without a traceback.
+            raise CommandError(" ".join(exc.messages)) from exc
         verb = "Connected" if created else "Updated"
         self.stdout.write(f"{verb} {provider.label} ({provider.auth_id}).")
         if stored:
@@ -50,6 +56,15 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Cannot read {options['credentials']}: {exc}"
                 ) from exc
+            if not isinstance(data, dict) or not {"auth_id", "auth_token"} <= set(data):
+                raise CommandError(
+                    f"{options['credentials']} needs an auth_id and an auth_token."
+                )
+            if not isinstance(data.get("sub_account_tokens") or {}, dict):
+                raise CommandError(
+                    f"{options['credentials']}: sub_account_tokens must map auth "
+                    "ids to tokens."
+                )
             return data
         token = os.environ.get("VOBIZ_AUTH_TOKEN", "")
         if not options["auth_id"] or not token:
