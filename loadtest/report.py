@@ -501,7 +501,7 @@ def _scenario_section(scenario: dict[str, Any]) -> list[str]:
             ["Check", "Holds"],
             [[_e(k), "yes" if ok else "no"] for k, ok in scenario["verdicts"].items()],
         ),
-        "<h3>API request log (monitoring.ApiCall) during the run</h3>",
+        "<h3>API request log (sync.ApiCall) during the run</h3>",
         _table(
             ["Endpoint", "Calls", "p50 ms", "p95 ms", "p99 ms", "Outcomes"],
             [

@@ -12,7 +12,7 @@ sets at the simulator (CPS 5, 6 concurrent calls by default) and then:
    accepted calls than the limit;
 4. places long calls until the trunk is full: exactly the concurrent-call limit
    is accepted, the next ones get 429 (limitType concurrency);
-5. reads the API request log (monitoring.ApiCall) for the response times.
+5. reads the API request log (sync.ApiCall) for the response times.
 
 The pacing and the verdicts are plain functions (`slots`, `drive`, `summarize`,
 `verdicts`), tested against the simulator fixture at a small scale.

@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from vobiz.payloads import (
     Balance,
+    CallPlaced,
+    CallRecord,
     CreatedSubAccount,
     InventoryNumber,
     IpAclEntry,
     Number,
     NumberRelease,
+    PasswordChanged,
     PurchasedNumber,
     SubAccount,
     Transaction,
@@ -27,6 +30,7 @@ from vobiz.payloads import (
 
 if TYPE_CHECKING:
     from vobiz.client import VobizClient
+    from vobiz.resources.billing import DateLike
 
 
 class TypedClient:
@@ -41,7 +45,14 @@ class TypedClient:
     def __repr__(self) -> str:
         return f"TypedClient({self._client!r})"
 
-    # Sub-accounts (docs/vobiz-api.md §6)
+    # Console login (docs/vobiz-api.md §3)
+
+    def change_console_password(self, *, current: str, new: str) -> PasswordChanged:
+        """Change the console password (sent at most once); Vobiz revokes old JWTs."""
+        reply = self._client.change_console_password(current=current, new=new)
+        return PasswordChanged.from_api(reply)
+
+    # Sub-accounts (§6)
 
     def list_sub_accounts(
         self, *, active_only: bool | None = None
@@ -183,3 +194,19 @@ class TypedClient:
     def iter_transactions(self) -> Iterator[Transaction]:
         """Iterate over the balance ledger, newest first."""
         return map(Transaction.from_api, self._client.iter_transactions())
+
+    # CDRs and calls (§9, §10)
+
+    def iter_cdrs(
+        self, start_date: DateLike, end_date: DateLike, **filters: str | int
+    ) -> Iterator[CallRecord]:
+        """Iterate over call detail records between two dates (never cached)."""
+        raw = self._client.iter_cdrs(start_date, end_date, **filters)
+        return map(CallRecord.from_api, raw)
+
+    def make_call(
+        self, from_: str, to: str, answer_url: str, **fields: Any
+    ) -> CallPlaced:
+        """Place a call; never re-sent after an unknown outcome (calls cost money)."""
+        reply = self._client.make_call(from_, to, answer_url, **fields)
+        return CallPlaced.from_api(reply)

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import secrets
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +29,7 @@ from sync.errors import describe
 from sync.models import ProviderAccount
 from vobiz.client import VobizClient
 from vobiz.errors import AuthError, VobizError
+from vobiz.payloads import ConsoleTokens
 
 logger = logging.getLogger("credentials.services.console")
 
@@ -95,13 +95,13 @@ def console_password_rotate(
         pending_secret=new,
     )
     client = client_for(current, interactive=True)
-    tokens: dict[str, Any] = {}
+    tokens = ConsoleTokens()
     with rotating(current):
         try:
-            reply = client.change_console_password(
+            changed = client.typed.change_console_password(
                 current=current.login_password.reveal(), new=new
             )
-            tokens = reply.get("tokens") or {}
+            tokens = changed.tokens
         except VobizError as exc:
             _password_unknown(current, record, actor, exc, new)
         store_rotated(record, actor, lambda: _save_password(current, new, tokens), new)
@@ -136,7 +136,7 @@ def _finish_interrupted_change(
                 still_works=None,
             )
         if accepted:
-            save = partial(_save_password, provider, pending, {})
+            save = partial(_save_password, provider, pending, ConsoleTokens())
             store_rotated(record, actor, save, pending)
             _sign_in_again(provider)
             result = RotationResult(
@@ -166,16 +166,16 @@ def _password_unknown(
     raise RotationFailed(message, record=record, still_works=still) from exc
 
 
-def _save_password(provider: ProviderAccount, new: str, tokens: dict[str, Any]) -> None:
+def _save_password(provider: ProviderAccount, new: str, tokens: ConsoleTokens) -> None:
     """Store the new password; keep the fresh tokens Vobiz returned, else none."""
     locked = ProviderAccount.objects.select_for_update().get(pk=provider.pk)
     locked.login_password = new
     # The old pair is revoked: keep it and every client would try it first.
-    access, refresh = tokens.get("access_token"), tokens.get("refresh_token")
+    access, refresh = tokens.access_token, tokens.refresh_token
     now = timezone.now()
-    if isinstance(access, str) and isinstance(refresh, str):
+    if access is not None and refresh is not None:
         locked.access_token, locked.refresh_token = access, refresh
-        expires_in = float(tokens.get("expires_in") or 1800)
+        expires_in = tokens.expires_in
         locked.access_token_expires_at = now + dt.timedelta(seconds=expires_in)
         locked.refresh_token_expires_at = now + dt.timedelta(days=7)
     else:

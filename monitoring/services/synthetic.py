@@ -27,7 +27,7 @@ from sync.errors import describe
 from sync.models import ProviderAccount
 from vobiz.client import VobizClient
 from vobiz.errors import VobizError
-from vobiz.parse import parse_datetime, parse_decimal
+from vobiz.payloads import CallRecord
 
 logger = logging.getLogger("monitoring.synthetic")
 
@@ -116,14 +116,13 @@ def _run(
     client = client_for(provider)
     started = time.monotonic()
     try:
-        reply = client.make_call(src, dst, answer_url(), time_limit=CALL_SECONDS)
+        placed = client.typed.make_call(src, dst, answer_url(), time_limit=CALL_SECONDS)
     except VobizError as exc:
         run.step("make_call", False, error=describe(exc)[:300])
         return run.fail(f"The call was refused: {describe(exc)}")
     run.check.api_ms = round((time.monotonic() - started) * 1000, 1)
-    # Placing a call has no typed payload: its answer is read as Vobiz sends it.
-    uuid = str(reply.get("request_uuid") or "")
-    run.check.call_uuid = uuid[:64]
+    uuid = placed.request_uuid
+    run.check.call_uuid = uuid
     if not run.step("make_call", bool(uuid), ms=run.check.api_ms):
         return run.fail("Vobiz accepted the call but returned no request_uuid.")
     try:
@@ -147,9 +146,9 @@ def _verify(
     check.pdd_seconds = _pdd(cdr, check.api_ms)
     connected = check.pdd_seconds is not None and check.pdd_seconds <= MAX_PDD_SECONDS
     run.step("connect", connected, pdd_seconds=check.pdd_seconds)
-    check.answered = bool(int(cdr.get("billsec") or 0) > 0 or cdr.get("answer_time"))
-    check.cost = parse_decimal(cdr.get("total_cost", cdr.get("cost")))
-    check.mos = _mos(cdr.get("mos"))
+    check.answered = cdr.billsec > 0 or cdr.answer_time is not None
+    check.cost = cdr.cost
+    check.mos = _mos(cdr.mos)
     if not connected:
         return run.fail(
             f"Post-dial delay {check.pdd_seconds}s is over {MAX_PDD_SECONDS:g}s."
@@ -163,38 +162,36 @@ def _verify(
 
 def _poll_cdr(
     client: VobizClient, uuid: str, sleep: Callable[[float], None], polls: int
-) -> dict[str, Any] | None:
+) -> CallRecord | None:
     """Look for the call's CDR among the newest outbound ones, a few times."""
     today = timezone.now().astimezone(dt.UTC).date()
     start, end = today - dt.timedelta(days=1), today + dt.timedelta(days=1)
     for attempt in range(polls):
         # Listing (not GET by uuid) keeps a not-yet-written CDR from logging 404s
         # that the error-rate rule would count.
-        rows = client.iter_cdrs(start, end, call_direction="outbound")
+        rows = client.typed.iter_cdrs(start, end, call_direction="outbound")
         for row in islice(rows, SCAN_ROWS):
-            if str(row.get("uuid")) == uuid:
+            if row.uuid == uuid:
                 return row
         if attempt + 1 < polls:
             sleep(POLL_INTERVAL)
     return None
 
 
-def _pdd(cdr: dict[str, Any], api_ms: float | None) -> float | None:
+def _pdd(cdr: CallRecord, api_ms: float | None) -> float | None:
     """Return the post-dial delay: first progress minus start, from the CDR.
 
     A CDR without progress_time falls back to how long Vobiz took to accept.
     """
-    begun = parse_datetime(cdr.get("start_time"))
-    progress = parse_datetime(cdr.get("progress_time"))
+    begun, progress = cdr.start_time, cdr.progress_time
     if begun and progress:
         return max((progress - begun).total_seconds(), 0.0)
     return round(api_ms / 1000, 3) if api_ms is not None else None
 
 
-def _mos(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    return parse_decimal(value).quantize(Decimal("0.01"))
+def _mos(value: Decimal | None) -> Decimal | None:
+    """Fit a MOS score to its column (two places); None stays None."""
+    return None if value is None else value.quantize(Decimal("0.01"))
 
 
 def _debited(client: VobizClient, uuid: str) -> bool:

@@ -7,7 +7,9 @@ money becomes the default (with a warning), bad times become None (see
 """
 
 from vobiz.payloads.accounts import CreatedSubAccount, SubAccount
+from vobiz.payloads.auth import ConsoleTokens, PasswordChanged
 from vobiz.payloads.billing import Balance, Transaction
+from vobiz.payloads.calls import CallPlaced, CallRecord
 from vobiz.payloads.numbers import (
     InventoryNumber,
     Number,
@@ -18,12 +20,16 @@ from vobiz.payloads.trunks import IpAclEntry, OriginationUri, Trunk, TrunkCreden
 
 __all__ = [
     "Balance",
+    "CallPlaced",
+    "CallRecord",
+    "ConsoleTokens",
     "CreatedSubAccount",
     "InventoryNumber",
     "IpAclEntry",
     "Number",
     "NumberRelease",
     "OriginationUri",
+    "PasswordChanged",
     "PurchasedNumber",
     "SubAccount",
     "Transaction",
