@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
 
 from accounts.models import AuditEvent
 from billing.models import Cdr
+from core.rotation import period_days
 from monitoring.choices import RuleKind, Severity
 from monitoring.models import AlertRule
 from monitoring.rules.base import Finding, evaluator, scoped, threshold_or
@@ -113,7 +113,8 @@ def trunk_down(rule: AlertRule, now: dt.datetime) -> list[Finding]:
 @evaluator(RuleKind.CREDENTIAL_ROTATION)
 def credential_rotation(rule: AlertRule, now: dt.datetime) -> list[Finding]:
     """Fire for SIP passwords within `threshold` days of their rotation date."""
-    period = int(getattr(settings, "TRUNK_PASSWORD_ROTATION_DAYS", 90))
+    # The one rotation policy table says how long a SIP password lives.
+    period = period_days("trunk_password") or 90
     warn = int(threshold_or(rule, "14"))
     cutoff = now - dt.timedelta(days=max(period - warn, 0))
     credentials = (

@@ -47,6 +47,7 @@ def demo_dirs(tmp_path, monkeypatch):
         "VOBIZ_BASE_URL": f"https://127.0.0.1:{port}/api/v1",
         "VOBIZ_CA_BUNDLE": str(var / "sim" / "ca.pem"),
         "CDR_INITIAL_DAYS": "2",
+        "VOBIZ_LOG_LEVEL": "WARNING",
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("REDIS_URL", raising=False)
