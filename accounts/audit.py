@@ -97,3 +97,37 @@ def audit_record(
         before=mask_secrets(before) if before is not None else None,
         after=mask_secrets(after) if after is not None else None,
     )
+
+
+def audited_update(
+    *,
+    actor: User | None,
+    row: models.Model,
+    changes: dict[str, Any],
+    fields: tuple[str, ...],
+    action: str,
+    sub_account: SubAccount | None = None,
+    clean_exclude: tuple[str, ...] = (),
+    update_fields: list[str] | None = None,
+) -> models.Model:
+    """Apply `changes` to a locked row, validate and save it; audit any change.
+
+    The audit event holds the `fields` before and after; nothing is recorded
+    when the values did not change.
+    """
+    before = snapshot(row, fields)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.full_clean(exclude=list(clean_exclude) or None)
+    row.save(update_fields=update_fields)
+    after = snapshot(row, fields)
+    if before != after:
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=row,
+            sub_account=sub_account,
+            before=before,
+            after=after,
+        )
+    return row

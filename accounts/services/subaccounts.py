@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import audit_record, snapshot
+from accounts.audit import audit_record, audited_update, snapshot
 from accounts.choices import SubAccountKind
 from accounts.models import SubAccount, User, require_admin
 from sync.clients import client_for
@@ -234,21 +234,14 @@ def _save_update(
     *, actor: User, sub_account: SubAccount, changes: dict[str, Any]
 ) -> SubAccount:
     locked = SubAccount.objects.select_for_update().get(pk=sub_account.pk)
-    before = snapshot(locked, SUBACCOUNT_FIELDS)
-    for field, value in changes.items():
-        setattr(locked, field, value)
-    locked.full_clean()
-    locked.save()
-    after = snapshot(locked, SUBACCOUNT_FIELDS)
-    if before != after:
-        audit_record(
-            actor=actor,
-            action="subaccount.update",
-            obj=locked,
-            sub_account=locked,
-            before=before,
-            after=after,
-        )
+    audited_update(
+        actor=actor,
+        row=locked,
+        changes=changes,
+        fields=SUBACCOUNT_FIELDS,
+        action="subaccount.update",
+        sub_account=locked,
+    )
     return locked
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.audit import audit_record, snapshot
+from accounts.audit import audit_record, audited_update, snapshot
 from accounts.choices import GlobalRole
 from accounts.models import User
 
@@ -55,16 +55,15 @@ def user_update(*, actor: User, user: User, full_name: str, role: str) -> User:
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.pk == actor.pk and role != GlobalRole.ADMIN:
         raise ValidationError({"role": "You cannot remove your own admin role."})
-    before = snapshot(locked, USER_FIELDS)
-    locked.full_name = full_name
-    locked.role = role
-    locked.full_clean(exclude=["password"])
-    locked.save(update_fields=["full_name", "role"])
-    after = snapshot(locked, USER_FIELDS)
-    if before != after:
-        audit_record(
-            actor=actor, action="user.update", obj=locked, before=before, after=after
-        )
+    audited_update(
+        actor=actor,
+        row=locked,
+        changes={"full_name": full_name, "role": role},
+        fields=USER_FIELDS,
+        action="user.update",
+        clean_exclude=("password",),
+        update_fields=["full_name", "role"],
+    )
     return locked
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts.audit import audit_record, snapshot
+from accounts.audit import audit_record, audited_update, snapshot
 from accounts.models import SubAccount, User
 from monitoring.models import AlertRule
 
@@ -70,19 +70,12 @@ def rule_update(*, actor: User, rule: AlertRule, **changes: Any) -> AlertRule:
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     locked = AlertRule.objects.select_for_update().get(pk=rule.pk)
-    before = snapshot(locked, RULE_FIELDS)
-    for field, value in changes.items():
-        setattr(locked, field, value)
-    locked.full_clean()
-    locked.save()
-    after = snapshot(locked, RULE_FIELDS)
-    if before != after:
-        audit_record(
-            actor=actor,
-            action="alert_rule.update",
-            obj=locked,
-            sub_account=locked.sub_account,
-            before=before,
-            after=after,
-        )
+    audited_update(
+        actor=actor,
+        row=locked,
+        changes=changes,
+        fields=RULE_FIELDS,
+        action="alert_rule.update",
+        sub_account=locked.sub_account,
+    )
     return locked

@@ -178,3 +178,41 @@ def test_audit_list_query_count_is_flat(as_admin, admin_user, team_a):
     make_events(admin_user, team_a, 300)
     many = count_queries(lambda: as_admin.get(LIST))
     assert few == many <= MAX_LIST_QUERIES
+
+
+def test_an_audited_update_records_before_and_after_only_when_something_changed(
+    admin_user, team_a
+):
+    from django.core.exceptions import ValidationError
+
+    from accounts.audit import audited_update
+
+    fields = ("name", "rate_limit")
+    audited_update(
+        actor=admin_user,
+        row=team_a,
+        changes={"rate_limit": 250},
+        fields=fields,
+        action="test.update",
+        sub_account=team_a,
+    )
+    event = AuditEvent.objects.get(action="test.update")
+    assert event.before["rate_limit"] != 250 and event.after["rate_limit"] == 250
+    audited_update(
+        actor=admin_user,
+        row=team_a,
+        changes={"rate_limit": 250},
+        fields=fields,
+        action="test.update",
+    )
+    assert AuditEvent.objects.filter(action="test.update").count() == 1
+    with pytest.raises(ValidationError):
+        audited_update(
+            actor=admin_user,
+            row=team_a,
+            changes={"rate_limit": 0},
+            fields=fields,
+            action="test.update",
+        )
+    team_a.refresh_from_db()
+    assert team_a.rate_limit == 250
