@@ -2,7 +2,7 @@
 their approval, the inventory search, the purchase, routing and moves, release.
 Only these modules call the Vobiz client."""
 
-from phone_numbers.services.inventory import InventoryOffer, inventory_search
+from phone_numbers.services.inventory import inventory_search
 from phone_numbers.services.purchase import (
     PurchaseBusy,
     number_request_fulfil,
@@ -16,8 +16,11 @@ from phone_numbers.services.requests import (
 )
 from phone_numbers.services.routing import number_assign_trunk, number_move
 
+# What an inventory search returns, for the views, which never import the client.
+from vobiz.payloads import InventoryNumber
+
 __all__ = [
-    "InventoryOffer",
+    "InventoryNumber",
     "PurchaseBusy",
     "inventory_search",
     "number_assign_trunk",

@@ -15,9 +15,6 @@ from sync.clients import client_for
 from sync.errors import vobiz_errors
 from vobiz.payloads import InventoryNumber
 
-# A number in Vobiz's inventory and what it costs to take.
-InventoryOffer = InventoryNumber
-
 INVENTORY_LIMIT = 50
 
 
@@ -38,7 +35,7 @@ def inventory_search(
     interactive: bool = True,
     limit: int = INVENTORY_LIMIT,
     exclude: set[str] | None = None,
-) -> list[InventoryOffer]:
+) -> list[InventoryNumber]:
     """Search Vobiz's inventory for numbers that fit a request (admins).
 
     `search` narrows by digits anywhere in the number. Numbers another live
@@ -62,7 +59,7 @@ def inventory_offers(
     interactive: bool,
     limit: int,
     exclude: set[str] | None = None,
-) -> list[InventoryOffer]:
+) -> list[InventoryNumber]:
     """Return up to `limit` inventory numbers fitting a request (no role check).
 
     Vobiz's own errors pass through: the purchase task retries transient ones.
@@ -77,7 +74,7 @@ def inventory_offers(
     items = client.typed.search_inventory(
         country=number_request.country, search=search or f"{code}{start}"
     )
-    offers: list[InventoryOffer] = []
+    offers: list[InventoryNumber] = []
     skip = set(exclude or ())
     for offer in items:
         if (

@@ -139,7 +139,7 @@ def request_inventory(request: AuthedRequest, pk: int) -> HttpResponse:
     """Search Vobiz's inventory for numbers to approve a request with (admins)."""
     number_request = _decider(request, pk)
     form = InventorySearchForm(request.GET)
-    offers: list[services.InventoryOffer] = []
+    offers: list[services.InventoryNumber] = []
     error = ""
     if number_request.status != "pending":
         error = "This request was already decided."

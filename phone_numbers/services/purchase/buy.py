@@ -17,12 +17,12 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from phone_numbers.choices import PurchaseStatus
 from phone_numbers.models import NumberPurchase
-from phone_numbers.services.inventory import InventoryOffer, inventory_offers
+from phone_numbers.services.inventory import inventory_offers
 from phone_numbers.services.purchase.lease import Run, lease, not_bought, save_row
 from phone_numbers.services.requests import new_idempotency_key
 from sync.errors import describe
 from vobiz.errors import InsufficientBalance, NotFound, ServerError, VobizError
-from vobiz.payloads import Number, PurchasedNumber
+from vobiz.payloads import InventoryNumber, Number, PurchasedNumber
 
 SUBSTITUTIONS = 3
 PICK_CANDIDATES = 10
@@ -72,7 +72,7 @@ def prepare_and_buy(run: Run, purchase: NumberPurchase) -> None:
     )
 
 
-def _offer_for(run: Run, purchase: NumberPurchase) -> InventoryOffer | None:
+def _offer_for(run: Run, purchase: NumberPurchase) -> InventoryNumber | None:
     """Return the inventory offer this row will buy, choosing one if needed."""
     if purchase.e164:
         offer = _in_inventory(run, purchase.e164)
@@ -90,7 +90,7 @@ def _offer_for(run: Run, purchase: NumberPurchase) -> InventoryOffer | None:
     return _pick(run, purchase)
 
 
-def _in_inventory(run: Run, e164: str) -> InventoryOffer | None:
+def _in_inventory(run: Run, e164: str) -> InventoryNumber | None:
     for offer in run.client.typed.search_inventory(
         country=run.request.country, search=e164.lstrip("+")
     ):
@@ -99,7 +99,7 @@ def _in_inventory(run: Run, e164: str) -> InventoryOffer | None:
     return None
 
 
-def _pick(run: Run, purchase: NumberPurchase) -> InventoryOffer | None:
+def _pick(run: Run, purchase: NumberPurchase) -> InventoryNumber | None:
     """Choose a matching inventory number no other live purchase aims at."""
     for offer in inventory_offers(
         run.request, interactive=False, limit=PICK_CANDIDATES
@@ -119,7 +119,7 @@ def _pick(run: Run, purchase: NumberPurchase) -> InventoryOffer | None:
     return None
 
 
-def _affordable(run: Run, purchase: NumberPurchase, offer: InventoryOffer) -> bool:
+def _affordable(run: Run, purchase: NumberPurchase, offer: InventoryNumber) -> bool:
     """Check the balance before buying, as Vobiz advises; stop the run if short."""
     if run.available is None:
         run.available = run.client.typed.get_balance(offer.currency).available_balance
