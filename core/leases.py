@@ -82,7 +82,3 @@ class CacheLease:
         """Give the lease back if it is still ours."""
         if cache.get(self.key) == self.token:
             cache.delete(self.key)
-
-    def held(self) -> bool:
-        """Say whether anyone holds the lease."""
-        return cache.get(self.key) is not None

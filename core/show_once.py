@@ -40,7 +40,7 @@ class Shown:
 # or None when it is gone or was shown already.
 Resolver = Callable[[int, int | None], Shown | None]
 _resolvers: dict[str, Resolver] = {}
-_page: list[str] = []
+_page = ""
 
 
 def resolver_add(kind: str, resolver: Resolver) -> None:
@@ -50,7 +50,8 @@ def resolver_add(kind: str, resolver: Resolver) -> None:
 
 def page_set(url_name: str) -> None:
     """Name the page that shows secrets (the app that serves it calls this)."""
-    _page[:] = [url_name]
+    global _page  # one page per process, named at start-up
+    _page = url_name
 
 
 def offer(
@@ -63,7 +64,7 @@ def offer(
     tickets = dict(request.session.get(SESSION_KEY, {}))
     tickets[ticket] = {"kind": kind, "pk": pk, "job": job_id}
     request.session[SESSION_KEY] = tickets
-    return f"{reverse(_page[0])}?t={ticket}"
+    return f"{reverse(_page)}?t={ticket}"
 
 
 def take(request: HttpRequest, ticket: str) -> Shown | None:

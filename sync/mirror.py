@@ -29,7 +29,7 @@ Fields = dict[str, Any]
 
 @dataclass
 class Upserted:
-    """What `upsert_synced` did to one local copy of a remote object."""
+    """What the mirror did to one local copy of a remote object."""
 
     row: Any
     state: str  # "created", "updated" or "unchanged"
@@ -99,16 +99,21 @@ def mirror(
 def _upsert(
     spec: Mirror[P], provider: ProviderAccount, key: str, fields: Fields, now: Any
 ) -> str:
+    """Create or update the local copy of one remote object, locked while compared.
+
+    A row marked removed comes back; `synced_at` is set either way.
+    """
     manager = spec.model._default_manager
     local = manager.select_for_update().filter(**{spec.key_field: key}).first()
     if local is None and spec.find is not None:
         local = spec.find(key, fields)
     if spec.settle is not None:
         fields = spec.settle(local, fields)
+    fields = {spec.key_field: key, **fields}
     if local is None:
-        result = upsert_synced(spec.model, provider, {spec.key_field: key}, fields, now)
+        row = manager.create(provider_account=provider, synced_at=now, **fields)
+        result = Upserted(row, "created", {}, {})
     else:
-        fields = {spec.key_field: key, **fields}
         result = _update(local, fields, now)
     if result.state == "created" and spec.created is not None:
         spec.created(result.row)
@@ -129,27 +134,6 @@ def _mark_removed(spec: Mirror[P], gone: QuerySet[Any], now: dt.datetime) -> int
             spec.removed(row)
         count += 1
     return count
-
-
-def upsert_synced(
-    model: type[Model],
-    provider: ProviderAccount,
-    key: dict[str, Any],
-    fields: dict[str, Any],
-    now: dt.datetime,
-) -> Upserted:
-    """Create or update the local copy of one remote object, found by `key`.
-
-    Call it inside a transaction: the row is locked while it is compared. A row
-    marked removed comes back; `synced_at` is set either way. `before` and
-    `changed` let the caller record what changed outside the portal.
-    """
-    manager = model._default_manager
-    local = manager.select_for_update().filter(**key).first()
-    if local is None:
-        row = manager.create(provider_account=provider, synced_at=now, **key, **fields)
-        return Upserted(row, "created", {}, {})
-    return _update(local, fields, now)
 
 
 def _update(local: Any, fields: Fields, now: Any) -> Upserted:

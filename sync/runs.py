@@ -51,7 +51,7 @@ def mark_queued(provider_id: int, kind: str) -> None:
 
 def sync_activity(provider: ProviderAccount, kind: str) -> dict[str, Any]:
     """Say whether a sync is running (with its progress) or queued, from the cache."""
-    if CacheLease(lease_key(provider, kind), 0).held():
+    if cache.get(lease_key(provider, kind)) is not None:
         progress = cache.get(progress_key(provider.pk, kind)) or {}
         return {"running": True, "queued": False, "progress": progress}
     queued = cache.get(queued_key(provider.pk, kind)) is not None

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import SubAccount, require_admin
 from core.crypto import key_fingerprints
-from core.rotation import period_days
+from core.rotation import POLICIES
 from credentials.choices import SecretKind, SecretStatus
 from credentials.models import EncryptionKey
 from credentials.selectors.common import (
@@ -105,7 +105,7 @@ def _refresh_item(
         key,
         "Console refresh token",
         owner,
-        expires - dt.timedelta(days=period_days(SecretKind.REFRESH_TOKEN) or 7),
+        expires - dt.timedelta(days=POLICIES[SecretKind.REFRESH_TOKEN].days()),
     )
     item.note = "Renewed by every refresh; a console password change revokes it."
     item.extra["expires_at"] = expires

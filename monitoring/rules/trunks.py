@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import AuditEvent
 from billing.models import Cdr
-from core.rotation import period_days
+from core.rotation import POLICIES
 from monitoring.choices import RuleKind, Severity
 from monitoring.models import AlertRule
 from monitoring.rules.base import Finding, evaluator, scoped, threshold_or
@@ -114,7 +114,7 @@ def trunk_down(rule: AlertRule, now: dt.datetime) -> list[Finding]:
 def credential_rotation(rule: AlertRule, now: dt.datetime) -> list[Finding]:
     """Fire for SIP passwords within `threshold` days of their rotation date."""
     # The one rotation policy table says how long a SIP password lives.
-    period = period_days("trunk_password") or 90
+    period = POLICIES["trunk_password"].days()
     warn = int(threshold_or(rule, "14"))
     cutoff = now - dt.timedelta(days=max(period - warn, 0))
     credentials = (

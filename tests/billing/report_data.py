@@ -11,6 +11,14 @@ from billing.services.cdr_ingest import ingest_cdrs, parse_cdr
 from billing.services.rollups import rollups_rebuild
 from tests.billing.cdr_data import cdr_batch
 
+# The report tests' clock (see the `frozen_clock` fixture in conftest.py).
+NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+
+
+def at(day: int, hour: int = 12) -> dt.datetime:
+    """Return a time on a day of NOW's month (noon unless told)."""
+    return dt.datetime(2026, 11, day, hour, tzinfo=dt.UTC)
+
 
 def ingest_batch(provider, teams, *, days, per_day, seed=7, first_day=None):
     """Generate Vobiz-shaped CDRs for `teams`, ingest them with rollups."""

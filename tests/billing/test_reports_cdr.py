@@ -7,29 +7,15 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from billing.filters import CdrCriteria
 from billing.models import Cdr, CdrCauseRollup
 from billing.reports import cdr as cdr_reports
 from billing.selectors.scope import scoped_cdrs, scoped_rollups
 from billing.services.rollups import rollups_rebuild
-from tests.billing.report_data import bulk_cdrs, ingest_batch
+from tests.billing.report_data import at, bulk_cdrs, ingest_batch
 
-pytestmark = pytest.mark.django_db
-
-NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
-
-
-def at(day: int, hour: int = 12) -> dt.datetime:
-    return dt.datetime(2026, 11, day, hour, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 CRITERIA = [
     CdrCriteria(since=dt.date(2026, 11, 8), until=dt.date(2026, 11, 19)),

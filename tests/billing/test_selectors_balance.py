@@ -6,25 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from billing import selectors
 from billing.selectors.balance import BalanceView, balance_is_low
-from tests.billing.report_data import balance_snapshot, bulk_cdrs, transaction
+from tests.billing.report_data import at, balance_snapshot, bulk_cdrs, transaction
 
-pytestmark = pytest.mark.django_db
-
-NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
-
-
-def at(day: int, hour: int = 12) -> dt.datetime:
-    return dt.datetime(2026, 11, day, hour, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def test_rate_comes_from_ledger_debits_without_top_ups(provider):

@@ -6,25 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from billing import selectors
 from billing.models import Budget
-from tests.billing.report_data import bulk_cdrs
+from tests.billing.report_data import at, bulk_cdrs
 
-pytestmark = pytest.mark.django_db
-
-NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
-
-
-def at(day: int, hour: int = 12) -> dt.datetime:
-    return dt.datetime(2026, 11, day, hour, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def test_budget_status_reports_spend_percent_and_crossed_thresholds(

@@ -39,4 +39,4 @@ def test_an_unregistered_kind_is_refused(request_with_session):
 
 def test_the_apps_register_their_kinds_and_page():
     assert {"credential", "subaccount_token"} <= set(show_once._resolvers)
-    assert show_once._page == ["trunks:secret_show"]
+    assert show_once._page == "trunks:secret_show"

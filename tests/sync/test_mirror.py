@@ -108,3 +108,16 @@ def test_settle_and_find_adopt_a_local_row_and_adjust_fields(provider):
     mine.refresh_from_db()
     assert (mine.remote_id, mine.description) == ("remote-1", "settled")
     assert not created
+
+
+def test_a_new_object_costs_one_look_up_and_one_insert(provider):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    remotes = [Entry(f"id-{n}", f"8.8.8.{n}") for n in range(1, 11)]
+    with CaptureQueriesContext(connection) as queries:
+        mirror(spec(), provider=provider, remotes=remotes)
+    per_object = [q["sql"] for q in queries.captured_queries if "remote_id" in q["sql"]]
+    looks = [sql for sql in per_object if sql.lstrip().upper().startswith("SELECT")]
+    inserts = [sql for sql in per_object if sql.lstrip().upper().startswith("INSERT")]
+    assert len(looks) == 10 and len(inserts) == 10

@@ -11,7 +11,6 @@ from phone_numbers.sync import number_fields
 from trunks.models import IpAclEntry, Trunk, TrunkCredential
 from trunks.sync import acl_fields, credential_fields, trunk_fields
 from vobiz import payloads
-from vobiz.parse import parse_int, text
 from vobiz.typed import TypedClient
 
 pytestmark = pytest.mark.django_db
@@ -37,28 +36,6 @@ ODD = {
     "monthly_fee": "1e30",
     "currency": "rupees",
 }
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, 7),
-        ("", 7),
-        ("12", 12),
-        (12.9, 12),
-        ("lots", 7),
-        (-5, 0),
-        (10**12, 2**31 - 1),
-    ],
-)
-def test_parse_int(value, expected):
-    assert parse_int(value, 7) == expected
-
-
-def test_text_fits_and_drops_nul():
-    assert text("a\x00b", 10) == "ab"
-    assert text(123456, 3) == "123"
-    assert text(None, 5, "x") == "x" and text("", 5, "x") == "x"
 
 
 def test_odd_trunk_credential_and_acl_values_are_stored(provider):
